@@ -1,0 +1,31 @@
+"""xxgk-collector: China's government information-disclosure annual reports as a standard dataset.
+
+Public API (flows and users import from here; everything else is private):
+
+* :func:`process_document` / :func:`process_candidate` — bytes -> validated record (or a recorded failure)
+* :func:`bytes_to_document`, :func:`document_to_record`, :func:`validate_record` — the pure stages
+* :class:`Dataset` — the Parquet dataset (reports, cells, findings, documents)
+"""
+
+from collector.extract import bytes_to_document
+from collector.parse.record import PARSER_VERSION, document_to_record
+from collector.pipeline import Outcome, SourceContext, process_candidate, process_document
+from collector.schema import schema_version
+from collector.store.dataset import Dataset
+from collector.validate import validate_dataset, validate_record
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PARSER_VERSION",
+    "Dataset",
+    "Outcome",
+    "SourceContext",
+    "bytes_to_document",
+    "document_to_record",
+    "process_candidate",
+    "process_document",
+    "schema_version",
+    "validate_dataset",
+    "validate_record",
+]

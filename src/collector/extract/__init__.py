@@ -1,0 +1,42 @@
+"""Extraction: raw bytes -> :class:`~collector.models.Document`, one extractor per format.
+
+``EXTRACTORS`` is the registry (code, not strings). Each extractor is a function
+``(data: bytes, *, source_url: str | None, encoding: str | None) -> Document`` that raises only
+:class:`~collector.errors.ExtractError` subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from collector.errors import UnsupportedFormat
+from collector.extract.html import html_to_document
+from collector.extract.sniff import sniff
+from collector.extract.text import text_to_document
+from collector.models import Document
+
+Extractor = Callable[..., Document]
+
+EXTRACTORS: dict[str, Extractor] = {
+    "html": html_to_document,
+    "text": text_to_document,
+}
+
+def bytes_to_document(
+    data: bytes, *, source_url: str | None = None, hint: str | None = None, encoding: str | None = None
+) -> Document:
+    """Sniff ``data`` and run the matching extractor."""
+    if not data or not data.strip():
+        raise UnsupportedFormat("empty document")
+    kind = sniff(data, hint)
+    if kind is None:
+        raise UnsupportedFormat("unknown format (not HTML, text, PDF, DOCX, DOC/WPS, XLS/XLSX or an image)")
+    fn = EXTRACTORS.get(kind)
+    if fn is None:
+        raise UnsupportedFormat(f"no extractor for {kind} documents is installed")
+    doc = fn(data, source_url=source_url, encoding=encoding)
+    doc.meta.setdefault("sniffed", kind)
+    return doc
+
+
+__all__ = ["EXTRACTORS", "bytes_to_document", "sniff"]

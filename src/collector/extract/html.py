@@ -1,0 +1,177 @@
+"""HTML report pages -> Document (bs4 + lxml).
+
+Finds the article body the way the CMS families mark it (TRS ``.trs_editor_view`` /
+``.TRS_Editor`` / ``#zoom``, UCAP ``<ucapcontent>``, common ``.article`` containers), keeps page
+metadata (``ArticleTitle``, ``PubDate``, the 信息公开 metadata block) for the parser, and turns
+every data ``<table>`` into a span-resolved grid. Word-pasted markup (runs of ``<span>``/``<font>``
+around every digit, ``<br>`` inside labels) collapses into plain cell text.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+
+from collector.errors import UnsupportedFormat
+from collector.extract.decode import decode_bytes
+from collector.models import Document, Paragraph, Table, grid_from_spans
+
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
+BODY_SELECTORS = (
+    ".trs_editor_view", ".TRS_Editor", "#zoom", "ucapcontent", "#UCAP-CONTENT", ".TRS_UEDITOR",
+    ".article-content", ".article_content", ".art_con", "#art_content", ".content_main", ".pages_content",
+    "#content", ".content", "article", ".article", ".main-content", ".detail", "#Zoom", ".wzy_nr",
+)
+_SKIP = {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed", "svg", "button",
+         "select", "option", "textarea", "nav", "input"}
+_BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "center",
+          "blockquote", "pre", "dd", "dt", "dl", "header", "footer", "form", "ucapcontent", "ucaptitle", "tr", "hr"}
+_META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "Keywords", "Description", "SiteName", "ColumnName",
+               "firstpublishedtime", "publishdate", "author")
+_WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+MAX_TABLE_CELLS = 20_000
+
+
+def html_to_document(data: bytes, *, source_url: str | None = None, encoding: str | None = None) -> Document:
+    text, enc = decode_bytes(data, encoding)
+    return str_to_document(text, encoding=enc, source_url=source_url)
+
+
+def str_to_document(html: str, *, encoding: str | None = None, source_url: str | None = None) -> Document:
+    soup = BeautifulSoup(html, "lxml")
+    meta: dict[str, object] = {"encoding": encoding, "source_url": source_url}
+    for name in _META_NAMES:
+        tag = soup.find("meta", attrs={"name": re.compile(f"^{name}$", re.I)})
+        if isinstance(tag, Tag) and tag.get("content"):
+            meta[name] = str(tag["content"]).strip()
+    if soup.title and soup.title.string:
+        meta["html_title"] = soup.title.string.strip()
+    for tag in soup.find_all(["ucaptitle", "publishtime"]):
+        meta[tag.name] = tag.get_text(" ", strip=True)
+
+    body = _find_body(soup)
+    if body is None:
+        raise UnsupportedFormat("HTML page has no body text")
+    # Text outside the article body (metadata blocks: 索引号, 发布日期) is kept for the parser.
+    if body is not soup.body and soup.body is not None:
+        outside = soup.body.get_text("\n", strip=True)
+        meta["page_text"] = outside[:6000]
+    walker = _Walker()
+    walker.walk(body)
+    walker.flush()
+    blocks = walker.blocks
+    if not blocks:
+        raise UnsupportedFormat("HTML page has no text")
+    return Document(blocks=blocks, media_type="html", extractor="bs4-lxml", meta=meta)
+
+
+def _find_body(soup: BeautifulSoup) -> Tag | None:
+    best: Tag | None = None
+    for sel in BODY_SELECTORS:
+        for tag in soup.select(sel):
+            # the body must hold the report: prefer the candidate with the most text
+            n = len(tag.get_text(strip=True))
+            if n > 200 and (best is None or n > len(best.get_text(strip=True))):
+                best = tag
+        if best is not None:
+            return best
+    return soup.body or soup
+
+
+def _clean(s: str) -> str:
+    return _WS.sub(" ", s).strip()
+
+
+def cell_text(td: Tag) -> str:
+    """A cell's text with wrapped labels joined ("商业<br>企业" -> "商业企业")."""
+    parts = [str(s) for s in td.find_all(string=True) if not isinstance(s.parent, Tag) or s.parent.name not in _SKIP]
+    text = "".join(parts)
+    text = re.sub(r"\s*\n\s*", "", text)
+    return _clean(text)
+
+
+def _span(td: Tag, attr: str) -> int:
+    raw = str(td.get(attr, "1") or "1")
+    m = re.match(r"\s*(\d+)", raw)
+    return int(m.group(1)) if m else 1
+
+
+def table_to_grid(table: Tag, where: str) -> Table:
+    rows: list[list[tuple[str, int, int]]] = []
+    ncells = 0
+    for tr in _own_rows(table):
+        row = []
+        for td in tr.find_all(["td", "th"], recursive=False):
+            row.append((cell_text(td), _span(td, "rowspan"), _span(td, "colspan")))
+            ncells += 1
+        if ncells > MAX_TABLE_CELLS:
+            break
+        rows.append(row)
+    return grid_from_spans(rows, where=where)
+
+
+def _own_rows(table: Tag) -> list[Tag]:
+    out: list[Tag] = []
+    for child in table.children:
+        if isinstance(child, Tag):
+            if child.name == "tr":
+                out.append(child)
+            elif child.name in ("thead", "tbody", "tfoot"):
+                out.extend(c for c in child.children if isinstance(c, Tag) and c.name == "tr")
+    return out
+
+
+class _Walker:
+    """Depth-first walk producing paragraphs and tables in reading order."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Paragraph | Table] = []
+        self.buf: list[str] = []
+        self.ntables = 0
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        self.buf = []
+        for line in text.split("\n"):
+            line = _clean(line)
+            if line:
+                self.blocks.append(Paragraph(line, where=f"paragraph {len(self.blocks) + 1}"))
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child).__name__ in ("Comment", "Doctype", "ProcessingInstruction", "Declaration", "CData"):
+                    continue
+                self.buf.append(str(child).replace("\n", " "))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in _SKIP:
+                continue
+            if name == "br":
+                self.buf.append("\n")
+            elif name == "table":
+                self._table(child)
+            elif name in _BLOCK or name == "td":
+                self.flush()
+                self.walk(child)
+                self.flush()
+            else:
+                self.walk(child)
+
+    def _table(self, table: Tag) -> None:
+        # A layout table (one that holds other tables, or a single cell) is walked as content.
+        if table.find("table") is not None or len(table.find_all(["td", "th"])) <= 1:
+            self.flush()
+            self.walk(table)
+            self.flush()
+            return
+        self.flush()
+        self.ntables += 1
+        grid = table_to_grid(table, where=f"table {self.ntables}")
+        if grid.rows:
+            self.blocks.append(grid)

@@ -1,0 +1,103 @@
+"""The document model every extractor produces and the one parser consumes.
+
+An extractor (HTML, text, PDF, DOCX, XLSX, OCR...) turns raw bytes into a :class:`Document`:
+an ordered list of blocks, each either a paragraph of text or a :class:`Table` whose cell grid
+has rowspan/colspan already resolved (a merged cell's text is copied into every slot it covers
+and the copies are marked, so labels can be read in any slot while numbers are counted once).
+Keeping this the only interface between extraction and parsing is what lets one parser serve
+every format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MediaType = Literal["html", "pdf", "docx", "doc", "wps", "xls", "xlsx", "et", "image", "text"]
+
+
+@dataclass(slots=True)
+class Table:
+    """A cell grid; ``rows[r][c]`` is the cell text ('' for an empty cell).
+
+    ``copies`` holds the (r, c) slots that repeat the text of a merged cell's origin.
+    ``where`` says where the table came from (``"table 3"``, ``"page 4 table 1"``) and is
+    stored with every value read from it, for traceability.
+    """
+
+    rows: list[list[str]]
+    copies: set[tuple[int, int]] = field(default_factory=set)
+    where: str = ""
+    # Optional per-cell confidence (OCR); None means "read from a text layer".
+    confidence: dict[tuple[int, int], float] | None = None
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    where: str = ""
+
+
+Block = Paragraph | Table
+
+
+@dataclass(slots=True)
+class Document:
+    """What an extractor returns.
+
+    ``meta`` carries page metadata the extractor found (``title``, ``pubdate``,
+    ``ArticleTitle``, ``ContentSource``, ``source_url``...); the parser decides what to trust.
+    """
+
+    blocks: list[Block]
+    media_type: MediaType
+    extractor: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """All text in reading order; table rows joined with tabs (used for metadata/text search)."""
+        out: list[str] = []
+        for b in self.blocks:
+            if isinstance(b, Paragraph):
+                out.append(b.text)
+            else:
+                for r, row in enumerate(b.rows):
+                    out.append("\t".join("" if (r, c) in b.copies else cell for c, cell in enumerate(row)))
+        return "\n".join(out)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+def grid_from_spans(cells: list[list[tuple[str, int, int]]], where: str = "") -> Table:
+    """Resolve rows of ``(text, rowspan, colspan)`` into a rectangular :class:`Table`.
+
+    This is the HTML/DOCX table algorithm: each cell is placed at the first free slot of its
+    row, then fills ``rowspan x colspan`` slots. Spans are clamped (hostile documents use
+    ``rowspan=65535``) so the grid stays bounded by the real row count.
+    """
+    grid: dict[tuple[int, int], str] = {}
+    copies: set[tuple[int, int]] = set()
+    nrows = len(cells)
+    for r, row in enumerate(cells):
+        c = 0
+        for text, rowspan, colspan in row:
+            while (r, c) in grid:
+                c += 1
+            rowspan = max(1, min(rowspan, nrows - r))
+            colspan = max(1, min(colspan, 64))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[(r + dr, c + dc)] = text
+                    if dr or dc:
+                        copies.add((r + dr, c + dc))
+            c += colspan
+    width = max((c for _, c in grid), default=-1) + 1
+    rows = [[grid.get((r, c), "") for c in range(width)] for r in range(nrows)]
+    return Table(rows=rows, copies=copies, where=where)

@@ -1,0 +1,99 @@
+"""Text normalisation and cell-value parsing shared by the parser stages (pure functions).
+
+Labels are compared after NFKC (full-width -> half-width, so "（一）" == "(一)"), removal of
+all whitespace (PDF extraction spreads labels: "不 予 公 开"), unification of quotes/dashes,
+and traditional -> simplified conversion (mirrors publish traditional copies).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_WS = re.compile(r"\s+")
+_TRAD_HINT = set("這個們說開關會與為東處資訊報證詢復審結維糾訟書務權機構請體準覆內總數處")
+
+BLANKS = {"", "—", "——", "–", "-", "--", "/", "\\", "无", "無", "空", "×", "x", "X", "－", "―", "……", "…", "·",
+          "——/", "N/A", "n/a", "NA", "#", "*", "—/—"}
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    try:
+        import opencc
+
+        return opencc.OpenCC("t2s")
+    except Exception:  # noqa: BLE001 - optional dependency problems must not break parsing
+        return None
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional characters when the text looks traditional (conversion is slow)."""
+    if not any(ch in _TRAD_HINT for ch in text):
+        return text
+    cc = _t2s()
+    return cc.convert(text) if cc else text
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def norm_label(text: str) -> str:
+    """Canonical form of a label for matching: NFKC, no whitespace, ASCII punctuation."""
+    t = nfkc(text)
+    t = _WS.sub("", t)
+    t = t.replace("“", '"').replace("”", '"').replace("〝", '"').replace("〞", '"').replace("「", '"').replace("」", '"')
+    t = t.replace("、", "、").replace("．", ".").replace("。", ".")
+    return t
+
+
+_NUM = re.compile(
+    r"""^(?P<sign>[+\-])?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?\s*
+        (?P<unit>万元|元|万|件|项|个|条|次|宗|份|%)?$""",
+    re.X,
+)
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    value: float | int | None
+    raw: str
+    unit: str | None = None
+    ok: bool = True  # False: not blank, not a number (e.g. "见附件")
+
+
+def parse_value(raw: str) -> Parsed:
+    """Parse one cell: blank markers -> None; numbers with signs, thousands commas, units."""
+    s = nfkc(raw).strip().replace("\u200b", "")
+    s = _WS.sub("", s)
+    if s in BLANKS or set(s) <= {"-", "—", "/", "–", "－"}:
+        return Parsed(None, raw)
+    if s in _CN_DIGITS:
+        return Parsed(0, raw)
+    m = _NUM.match(s)
+    if not m:
+        return Parsed(None, raw, ok=False)
+    num = m.group("num").replace(",", "")
+    frac = m.group("frac")
+    value: float | int = float(num + frac) if frac else int(num)
+    if m.group("sign") == "-":
+        value = -value
+    return Parsed(value, raw, m.group("unit"))
+
+
+def is_value_cell(raw: str) -> bool:
+    p = parse_value(raw)
+    return p.ok
+
+
+def is_blank(raw: str) -> bool:
+    p = parse_value(raw)
+    return p.ok and p.value is None
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)

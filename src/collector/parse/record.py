@@ -1,0 +1,283 @@
+"""Document -> standard record (the JSON shape of the spec). Pure: no I/O, no clock.
+
+Stages: rows + sections (rows.py) -> era (version.py) -> 二/三/四 cells (tables.py) ->
+metadata (metadata.py) -> narrative text and prose figures -> derived figures, marked derived.
+Validation is a separate stage (collector.validate) so records can be re-checked without parsing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.errors import NotAReport
+from collector.models import Document
+from collector.parse.labels import S3_COLUMNS, S3_OTHER_SUBROWS
+from collector.parse.metadata import extract_metadata
+from collector.parse.normalize import nfkc, norm_label, to_simplified
+from collector.parse.prose import prose_figures
+from collector.parse.rows import Row, document_rows
+from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4
+from collector.parse.version import detect_format
+from collector.schema import field_index, number_fields, schema_version
+
+PARSER_VERSION = "1.0.0"
+_REPORT_HINT = re.compile(r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|信息公开年报|年度报告")
+
+
+@dataclass(slots=True)
+class ParseResult:
+    record: dict[str, Any]
+    cells: dict[str, CellValue] = field(default_factory=dict)
+
+
+def report_id_for(source_url: str | None, sha256: str, report_year: int | None) -> str:
+    """Deterministic id: canonical URL + report year (or the document hash when there is no URL)."""
+    key = f"{canonical_url(source_url) if source_url else 'sha256:' + sha256}|{report_year}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def canonical_url(url: str) -> str:
+    u = url.strip().split("#", 1)[0]
+    u = re.sub(r"_wap(\.s?html?)$", r"\1", u)  # Chongqing TRS wap twins
+    u = re.sub(r"^https?://", "http://", u, flags=re.I)
+    scheme_host, _, rest = u.partition("://")
+    host, _, path = rest.partition("/")
+    return f"{scheme_host}://{host.lower()}/{path}"
+
+
+def _set(tree: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = tree
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def _get(tree: dict[str, Any], path: str) -> Any:
+    node: Any = tree
+    for p in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(p)
+    return node
+
+
+def empty_numbers() -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for f in number_fields():
+        _set(tree, f.path, None)
+    return tree
+
+
+def _section_text(rows: list[Row], n: int) -> str | None:
+    parts = [" ".join(c.text for c in r.cells if c.text) for r in rows if r.section == n and r.heading is None and not r.from_table]
+    text = "\n".join(p for p in parts if p.strip())
+    return text or None
+
+
+def _as_number(path: str, v: float | int | None) -> float | int | None:
+    if v is None:
+        return None
+    if field_index()[path].kind == "integer" and isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def document_to_record(doc: Document, *, source_url: str | None = None, sha256: str = "",
+                       year_hint: int | None = None, agency_hint: str | None = None,
+                       region_hint: dict[str, Any] | None = None) -> ParseResult:
+    """Parse one Document into the standard record; raises NotAReport for unrelated pages."""
+    for b in doc.blocks:  # mirrors in traditional characters
+        if hasattr(b, "text") and isinstance(b.text, str):
+            b.text = to_simplified(b.text)  # type: ignore[union-attr]
+    rows, sections = document_rows(doc)
+    full_text = doc.text()
+    norm_text = norm_label(full_text)
+    fmt, score = detect_format(norm_text)
+    lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
+    lines = [ln for ln in lines if ln]
+    title_blob = " ".join(str(doc.meta.get(k, "")) for k in ("ArticleTitle", "html_title", "ucaptitle"))
+    if fmt == "legacy" and not _REPORT_HINT.search(nfkc(full_text[:3000] + title_blob)):
+        raise NotAReport("not a government information-disclosure annual report (no template tables, no report title)")
+
+    warnings: list[str] = list(doc.warnings)
+    cells: dict[str, CellValue] = {}
+    if fmt != "legacy":
+        have = set(sections)
+        # Rows are read only inside their section; where a heading is missing (lost in a PDF
+        # text layer, or a bare table attachment) the labels alone anchor the rows.
+        s2_rows = [r for r in rows if r.section == 2] if 2 in have else [r for r in rows if r.section in (0, 1)]
+        s3_rows = [r for r in rows if r.section == 3] if 3 in have else [r for r in rows if r.section not in (4, 5, 6)]
+        s2 = extract_s2(s2_rows, fmt, warnings)
+        s3, leftovers = extract_s3(s3_rows, warnings)
+        s4_rows = [r for r in rows if r.section == 4] or leftovers
+        s4 = extract_s4(s4_rows, warnings)
+        if not s4.cells and leftovers and s4_rows is not leftovers:
+            s4 = extract_s4(leftovers, warnings)
+        cells.update(s2.cells)
+        cells.update(s3.cells)
+        cells.update(s4.cells)
+        if not s2.cells:
+            warnings.append("二: no table found")
+        missing = [k for k in _expected_s3_rows(fmt) if k not in s3.rows_found]
+        if len(missing) == len(_expected_s3_rows(fmt)):
+            warnings.append("三: no table found")
+        elif missing:
+            warnings.append("三: rows not found: " + ", ".join(missing))
+        if not s4.cells:
+            warnings.append("四: no table found")
+
+    md = extract_metadata(lines, doc.meta, full_text, year_hint, agency_hint)
+    numbers = empty_numbers()
+    for path, cv in cells.items():
+        if path in field_index():
+            _set(numbers, path, _as_number(path, cv.value))
+    derived_fields: list[str] = []
+    if fmt == "gb2021":
+        for col in S3_COLUMNS:
+            subs = [_get(numbers, f"s3.{k}.{col}") for k in S3_OTHER_SUBROWS]
+            if any(v is not None for v in subs):
+                _set(numbers, f"s3.other_handling.{col}", sum(v or 0 for v in subs))
+                derived_fields.append(f"s3.other_handling.{col}")
+    region = {"province": None, "city": None, "county": None, "code": None}
+    region.update({k: v for k, v in (md.region or {}).items() if v})
+    if region_hint:
+        region.update({k: v for k, v in region_hint.items() if v and k in region})
+    prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
+    if fmt == "legacy":
+        status = "text_only"
+    elif any(w.startswith(("二: no table", "三", "四")) for w in warnings):
+        status = "partial"
+    else:
+        status = "ok"
+    report_id = report_id_for(source_url, sha256, md.report_year)
+    record: dict[str, Any] = {
+        "schema_version": schema_version(),
+        "report_id": report_id,
+        "format_version": fmt,
+        "report_year": md.report_year,
+        "title": md.title,
+        "agency_name": md.agency_name,
+        "agency_name_normalized": normalize_agency(md.agency_name),
+        "agency_level": agency_level(md.agency_name),
+        "agency_type": agency_type(md.agency_name),
+        "region": region,
+        "published_date": md.published_date.isoformat() if md.published_date else None,
+        "published_date_source": md.published_date_source,
+        "index_number": md.index_number,
+        "org_code": md.org_code,
+        "source_url": source_url,
+        "document_sha256": sha256,
+        "media_type": doc.media_type,
+        "extractor": doc.extractor,
+        "encoding_detected": doc.meta.get("encoding"),
+        "parser_version": PARSER_VERSION,
+        "parse_status": status,
+        "parse_warnings": warnings,
+        "derived_fields": derived_fields,
+        "sections": [str(n) for n in sections],
+        **numbers,
+        "prose": prose,
+        "text": {
+            "s1_overview": _section_text(rows, 1),
+            "s5_problems": _section_text(rows, 5),
+            "s6_other": _section_text(rows, 6),
+            "full": full_text if fmt == "legacy" else None,
+        },
+    }
+    record["derived"] = derive(record)
+    return ParseResult(record=record, cells=cells)
+
+
+def _expected_s3_rows(fmt: str) -> list[str]:
+    from collector.parse.labels import S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
+
+    rows = S3_RESULT_ROWS_2021 if fmt == "gb2021" else S3_RESULT_ROWS_2019
+    return ["new_received", "carried_over_in", *rows, "results_total", "carried_over_out"]
+
+
+def derive(rec: dict[str, Any]) -> dict[str, float | int | None]:
+    """Analyst figures computed from the table, always under ``derived`` (never mixed with read cells)."""
+    from collector.parse.labels import S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
+
+    s3 = rec.get("s3") or {}
+    fmt = rec.get("format_version")
+    out: dict[str, float | int | None] = {}
+    if fmt == "legacy" or not s3:
+        return out
+
+    def tot(row: str) -> int | None:
+        r = s3.get(row) or {}
+        if r.get("total") is not None:
+            return r["total"]
+        parts = [r.get(c) for c in S3_COLUMNS[:-1]]
+        return sum(p or 0 for p in parts) if any(p is not None for p in parts) else None
+
+    for row in s3:
+        r = s3[row] or {}
+        if r.get("total") is None and any(r.get(c) is not None for c in S3_COLUMNS[:-1]):
+            out[f"s3.{row}.total"] = tot(row)
+    groups = {
+        "withheld_total": [k for k in s3 if k.startswith("withheld_")],
+        "unable_total": [k for k in s3 if k.startswith("unable_")],
+        "not_processed_total": [k for k in s3 if k.startswith("not_processed_")],
+    }
+    for name, keys in groups.items():
+        vals = [tot(k) for k in keys]
+        out[name] = sum(v or 0 for v in vals) if any(v is not None for v in vals) else None
+    result_rows = S3_RESULT_ROWS_2021 if fmt == "gb2021" else S3_RESULT_ROWS_2019
+    results_total = tot("results_total")
+    if results_total is None:
+        vals = [tot(k) for k in result_rows]
+        results_total = sum(v or 0 for v in vals) if any(v is not None for v in vals) else None
+    granted = (tot("granted") or 0) + (tot("partially_granted") or 0)
+    out["grant_rate"] = round(granted / results_total, 6) if results_total else None
+    out["not_held_share"] = round((tot("unable_not_held") or 0) / results_total, 6) if results_total else None
+    new = s3.get("new_received") or {}
+    new_total = tot("new_received")
+    out["natural_person_share"] = (round((new.get("natural_person") or 0) / new_total, 6) if new_total else None)
+    return out
+
+
+_AGENCY_STRIP = re.compile(r"[\s()（）【】\[\]“”\"'·]")
+
+
+def normalize_agency(name: str | None) -> str | None:
+    if not name:
+        return None
+    return _AGENCY_STRIP.sub("", to_simplified(nfkc(name))) or None
+
+
+def agency_type(name: str | None) -> str | None:
+    if not name:
+        return None
+    n = nfkc(name)
+    if re.search(r"(税务局|海关|调查队|气象局|邮政管理局|烟草专卖局|银保监|证监局|国家安全)", n):
+        return "垂直管理"
+    if re.search(r"人民政府办公(厅|室)$|政府办公(厅|室)$|政府办$", n):
+        return "办公厅(室)"
+    if re.search(r"人民政府$", n) and not re.search(r"(镇|乡|街道)人民政府$", n):
+        return "人民政府"
+    if re.search(r"(镇|乡|街道|街道办事处|苏木)(人民政府)?$", n):
+        return "乡镇街道"
+    return "部门"
+
+
+def agency_level(name: str | None) -> str | None:
+    if not name:
+        return None
+    n = nfkc(name)
+    if re.search(r"(镇|乡|街道|街道办事处|苏木)(人民政府)?$", n):
+        return "township"
+    if re.match(r"^(国家|中华人民共和国|国务院)", n) or re.search(r"^[^省市县区]{2,12}部$", n):
+        return "ministry"
+    if re.search(r"(省|自治区)人民政府(办公厅)?$", n) or re.fullmatch(r"(北京|天津|上海|重庆)市人民政府(办公厅)?", n):
+        return "province"
+    if re.search(r"(市|州|盟)人民政府(办公室|办公厅)?$", n):
+        return "prefecture"
+    if re.search(r"(县|区|旗)人民政府(办公室)?$", n):
+        return "county"
+    return "department"

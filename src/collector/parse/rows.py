@@ -1,0 +1,90 @@
+"""Document -> a flat sequence of rows, each tagged with the report section it sits in.
+
+Every format ends up as rows of cells: a grid row of a table, or a line of text split on tabs
+or ``|`` (how text layers and page scrapes carry tables), or a single-cell line (one cell per
+line). Section headings (一、总体情况 … 六、其他需要报告的事项) are recognised by ordinal *and*
+keyword, so the table's own row labels ("二、上年结转…", "四、结转下年度…") never pass for headings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from collector.models import Document, Paragraph
+from collector.parse.normalize import nfkc, norm_label
+
+_ORD = "一二三四五六"
+_HEADING = re.compile(r"^\s*(?:第)?([一二三四五六])\s*[、.,，:：]\s*(.*)$")
+SECTION_KEYWORDS: dict[int, tuple[str, ...]] = {
+    1: ("总体情况", "概述", "基本情况", "总体", "概况"),
+    2: ("主动公开",),
+    3: ("收到和处理", "依申请", "申请情况", "收到和办理"),
+    4: ("复议", "诉讼"),
+    5: ("问题", "改进"),
+    6: ("其他需要报告", "其他事项", "其他需报告", "需要报告的事项"),
+}
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str
+    copy: bool = False
+
+
+@dataclass(slots=True)
+class Row:
+    cells: list[Cell]
+    section: int
+    where: str
+    from_table: bool
+    index: int = 0
+    heading: int | None = None  # set when the row is a section heading
+    texts: list[str] = field(default_factory=list)
+
+
+def heading_number(text: str) -> int | None:
+    """Section number of a heading line, or None."""
+    t = nfkc(text).strip()
+    if len(t) > 60:
+        t = t[:60]
+    m = _HEADING.match(t)
+    if not m:
+        return None
+    n = _ORD.index(m.group(1)) + 1
+    rest = norm_label(m.group(2))
+    return n if any(k in rest for k in SECTION_KEYWORDS[n]) else None
+
+
+def _split_line(text: str) -> list[str]:
+    if "|" in text:
+        parts = text.split("|")
+        # "| a | b |" has empty edges that are not cells
+        if parts and not parts[0].strip():
+            parts = parts[1:]
+        return [p.strip() for p in parts]
+    if "\t" in text:
+        return [p.strip() for p in text.split("\t")]
+    return [text.strip()]
+
+
+def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
+    """All rows of ``doc`` in order, and the section numbers in the order their headings appear."""
+    rows: list[Row] = []
+    sections: list[int] = []
+    current = 0
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            n = heading_number(block.text)
+            if n is not None and (not sections or n > sections[-1]):
+                current = n
+                sections.append(n)
+                rows.append(Row([Cell(block.text)], current, block.where, False, len(rows), heading=n))
+                continue
+            cells = [Cell(t) for t in _split_line(block.text)]
+            rows.append(Row(cells, current, block.where, False, len(rows)))
+        else:
+            for r, grid_row in enumerate(block.rows):
+                cells = [Cell(t, (r, c) in block.copies) for c, t in enumerate(grid_row)]
+                rows.append(Row(cells, current, f"{block.where} row {r + 1}".strip(), True, len(rows)))
+    return rows, sections

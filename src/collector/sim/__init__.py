@@ -1,0 +1,1 @@
+"""Portal simulator: generated reports and CMS-like portals to test the crawler against, offline."""

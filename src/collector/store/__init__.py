@@ -1,0 +1,1 @@
+"""Storage: the Parquet dataset (reports, cells, findings, documents), raw bytes, crawl state."""

@@ -1,0 +1,76 @@
+"""Record -> table rows (pure): flat ``reports`` row, long ``cells`` rows, ``findings`` rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from collector.parse.tables import CellValue
+from collector.schema import field_index, reports_schema, to_column
+
+
+def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _flatten(f"{prefix}__{k}" if prefix else k, v, out)
+    else:
+        out[prefix] = node
+
+
+def record_to_report_row(rec: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in rec.items():
+        if key in ("derived", "validation"):
+            continue
+        _flatten(key, value, flat)
+    names = set(reports_schema().names)
+    row = {k: v for k, v in flat.items() if k in names}
+    row["derived_json"] = json.dumps(rec.get("derived") or {}, ensure_ascii=False, sort_keys=True)
+    findings = rec.get("validation") or []
+    row["validation__errors"] = sum(1 for f in findings if f.get("severity") == "error")
+    row["validation__warnings"] = sum(1 for f in findings if f.get("severity") == "warning")
+    if isinstance(row.get("published_date"), str):
+        row["published_date"] = date.fromisoformat(row["published_date"][:10])
+    if isinstance(row.get("fetched_at"), str):
+        row["fetched_at"] = datetime.fromisoformat(row["fetched_at"])
+    return row
+
+
+def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue]) -> list[dict[str, Any]]:
+    """One row per number field that was read or derived, with its raw text and location."""
+    out = []
+    base = {"report_id": rec["report_id"], "report_year": rec.get("report_year"),
+            "format_version": rec.get("format_version"), "document_sha256": rec.get("document_sha256")}
+    derived = set(rec.get("derived_fields") or [])
+    fields = field_index()
+    for path, cv in cells.items():
+        if path not in fields:
+            continue
+        value = _value(rec, path)
+        out.append({**base, "field": path, "column": to_column(path), "value": value, "value_raw": cv.raw,
+                    "unit": fields[path].unit, "derived": False, "where": cv.where})
+    for path in sorted(derived):
+        out.append({**base, "field": path, "column": to_column(path), "value": _value(rec, path), "value_raw": None,
+                    "unit": fields[path].unit, "derived": True, "where": "derived: sum of the 其他处理 sub-rows"})
+    for key, v in sorted((rec.get("derived") or {}).items()):
+        if key in fields and v is not None:
+            out.append({**base, "field": key, "column": to_column(key), "value": float(v), "value_raw": None,
+                        "unit": fields[key].unit, "derived": True, "where": "derived: blank 总计 = sum of the row"})
+    return out
+
+
+def _value(rec: dict[str, Any], path: str) -> float | None:
+    node: Any = rec
+    for p in path.split("."):
+        node = node.get(p) if isinstance(node, dict) else None
+    return None if node is None else float(node)
+
+
+def record_to_finding_rows(rec: dict[str, Any], scope: str = "record") -> list[dict[str, Any]]:
+    return [
+        {"report_id": rec["report_id"], "report_year": rec.get("report_year"), "rule": int(f["rule"]),
+         "severity": f["severity"], "message": f["message"], "fields": list(f.get("fields") or []),
+         "scope": scope, "agency_name": rec.get("agency_name")}
+        for f in rec.get("validation") or []
+    ]

@@ -1,0 +1,267 @@
+"""Record-level validation rules, numbered as in report-template.md (pure functions).
+
+Hard rules (severity ``error``) flag a record whose report or extraction is wrong; soft rules
+(``warning``) flag deviations; ``info`` explains what was derived. Blank cells are null, not
+zero: a blank 总计 is not an error — its value is derived (see ``record["derived"]``) and said
+so. In a column where some cells are filled, blank cells count as 0 for the sums (that is how
+the tables are filled in practice); a column that is entirely blank is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from collector.parse.labels import (
+    S3_COLUMNS,
+    S3_OTHER_SUBROWS,
+    S3_RESULT_ROWS_2019,
+    S3_RESULT_ROWS_2021,
+    S4_BLOCKS,
+    S4_COLUMNS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: int
+    severity: str  # error | warning | info
+    message: str
+    fields: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _get(rec: dict[str, Any], path: str) -> Any:
+    node: Any = rec
+    for p in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(p)
+    return node
+
+
+def _sum(vals: Iterable[Any]) -> int | float:
+    return sum(v or 0 for v in vals)
+
+
+def _fmt(v: Any) -> str:
+    return "blank" if v is None else str(v)
+
+
+def _numeric(fmt: str | None) -> bool:
+    return fmt in ("gb2019", "gb2021")
+
+
+def _cell(rec: dict[str, Any], row: str, col: str) -> Any:
+    """A 三 cell; a blank row 总计 reads as its derived value (the sum of the row)."""
+    v = _get(rec, f"s3.{row}.{col}")
+    if v is None and col == "total":
+        v = (rec.get("derived") or {}).get(f"s3.{row}.total")
+    return v
+
+
+def rule1_balance(rec: dict[str, Any]) -> list[Finding]:
+    """三 per column: 一 + 二 == 三(七) + 四 (printed in the table header)."""
+    out = []
+    for col in S3_COLUMNS:
+        paths = [f"s3.{r}.{col}" for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+        vals = [_cell(rec, p.split(".")[1], col) for p in paths]
+        if all(v is None for v in vals) or (vals[2] is None and vals[3] is None):
+            continue
+        left, right = _sum(vals[:2]), _sum(vals[2:])
+        if left != right:
+            out.append(Finding(1, "error", f"三 {col}: 本年新收 {_fmt(vals[0])} + 上年结转 {_fmt(vals[1])} = {left} "
+                                           f"≠ 总计 {_fmt(vals[2])} + 结转下年 {_fmt(vals[3])} = {right}", paths))
+    return out
+
+
+def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
+    """三 per column: （七）总计 == sum of the result rows."""
+    rows = S3_RESULT_ROWS_2021 if rec.get("format_version") == "gb2021" else S3_RESULT_ROWS_2019
+    out = []
+    row_present = any(_get(rec, f"s3.results_total.{c}") is not None for c in S3_COLUMNS)
+    for col in S3_COLUMNS:
+        total = _get(rec, f"s3.results_total.{col}")
+        vals = [_cell(rec, r, col) for r in rows]
+        if total is None:
+            if row_present and any(v is not None for v in vals):
+                out.append(Finding(2, "info", f"三 {col}: （七）总计 blank; derived {_sum(vals)}", [f"s3.results_total.{col}"]))
+            continue
+        if total != _sum(vals):
+            out.append(Finding(2, "error", f"三 {col}: （七）总计 {total} ≠ sum of result rows {_sum(vals)}",
+                               [f"s3.results_total.{col}"] + [f"s3.{r}.{col}" for r in rows]))
+    return out
+
+
+def rule3_row_totals(rec: dict[str, Any]) -> list[Finding]:
+    """三 per row: 总计 == sum of the six applicant columns, when 总计 is filled."""
+    out = []
+    for row, cols in (rec.get("s3") or {}).items():
+        if not isinstance(cols, dict):
+            continue
+        total = cols.get("total")
+        parts = [cols.get(c) for c in S3_COLUMNS[:-1]]
+        if total is None:
+            if any(p is not None for p in parts):
+                out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+            continue
+        if any(p is not None for p in parts) and total != _sum(parts):
+            out.append(Finding(3, "error", f"三 {row}: 总计 {total} ≠ sum of applicant columns {_sum(parts)}",
+                               [f"s3.{row}.{c}" for c in S3_COLUMNS]))
+    return out
+
+
+def rule4_counts(rec: dict[str, Any]) -> list[Finding]:
+    """三/四: every count is an integer >= 0."""
+    bad = []
+    for sec in ("s3", "s4"):
+        for row, cols in (rec.get(sec) or {}).items():
+            for col, v in (cols or {}).items():
+                if v is not None and (not float(v).is_integer() or v < 0):
+                    bad.append((f"{sec}.{row}.{col}", v))
+    return [Finding(4, "error", f"{p}: {v} is not a non-negative integer", [p]) for p, v in bad]
+
+
+def rule5_s4_totals(rec: dict[str, Any]) -> list[Finding]:
+    """四 per block: 总计 == 维持 + 纠正 + 其他 + 尚未审结."""
+    out = []
+    for b in S4_BLOCKS:
+        vals = [_get(rec, f"s4.{b}.{c}") for c in S4_COLUMNS]
+        if vals[-1] is None:
+            continue
+        if vals[-1] != _sum(vals[:-1]):
+            out.append(Finding(5, "error", f"四 {b}: 总计 {vals[-1]} ≠ {' + '.join(_fmt(v) for v in vals[:-1])}",
+                               [f"s4.{b}.{c}" for c in S4_COLUMNS]))
+    return out
+
+
+def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
+    """gb2019 has one （六） row (sub-rows null); gb2021 has the three sub-rows."""
+    fmt = rec.get("format_version")
+    subs = [f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS]
+    filled = [p for p in subs if _get(rec, p) is not None]
+    if fmt == "gb2019" and filled:
+        return [Finding(6, "error", "gb2019 record has values in the gb2021 其他处理 sub-rows", filled)]
+    if fmt == "gb2021" and not filled and _get(rec, "s3.new_received.total") is not None:
+        return [Finding(6, "error", "gb2021 record lacks the three 其他处理 sub-rows (not read or not in the table)", subs)]
+    return []
+
+
+def rule7_s2_values(rec: dict[str, Any]) -> list[Finding]:
+    """二 (gb2021): counts are integers >= 0; the fee amount is a decimal >= 0."""
+    if rec.get("format_version") != "gb2021":
+        return []
+    out = []
+    for art in ("art20_1.regulations", "art20_1.normative_docs"):
+        for c in ("issued", "repealed", "in_force"):
+            p = f"s2.{art}.{c}"
+            v = _get(rec, p)
+            if v is not None and (v < 0 or not float(v).is_integer()):
+                out.append(Finding(7, "error", f"{p}: {v} is not a non-negative integer", [p]))
+    for p in ("s2.art20_5.admin_licensing.decisions", "s2.art20_6.admin_penalty.decisions",
+              "s2.art20_6.admin_coercion.decisions"):
+        v = _get(rec, p)
+        if v is not None and (v < 0 or not float(v).is_integer()):
+            out.append(Finding(7, "error", f"{p}: {v} is not a non-negative integer", [p]))
+    p = "s2.art20_8.admin_fees.amount_wan_yuan"
+    v = _get(rec, p)
+    if v is not None and v < 0:
+        out.append(Finding(7, "error", f"{p}: {v} is negative", [p]))
+    return out
+
+
+def rule8_fee_unit(rec: dict[str, Any]) -> list[Finding]:
+    """二: a fee that looks entered in 元 rather than 万元 — flagged, never rescaled."""
+    p = "s2.art20_8.admin_fees.amount_wan_yuan"
+    v = _get(rec, p)
+    if v is None or v == 0:
+        return []
+    if (v >= 10000 and float(v) % 10000 == 0) or v >= 1_000_000:
+        return [Finding(8, "warning", f"收费金额 {v} 万元 looks like an amount in 元 (= {v / 10000:g} 万元?)", [p])]
+    return []
+
+
+_SECTION_ORDER = ["1", "2", "3", "4", "5", "6"]
+
+
+def rule11_sections(rec: dict[str, Any]) -> list[Finding]:
+    """The six sections are present and in order."""
+    if not _numeric(rec.get("format_version")):
+        return []
+    secs = rec.get("sections") or []
+    missing = [s for s in _SECTION_ORDER if s not in secs]
+    if missing:
+        names = "、".join("一二三四五六"[int(s) - 1] for s in missing)
+        return [Finding(11, "warning", f"section heading(s) {names} not found", [])]
+    if secs != sorted(secs):
+        return [Finding(11, "warning", "sections out of order", [])]
+    return []
+
+
+def rule12_prose(rec: dict[str, Any]) -> list[Finding]:
+    """Numbers stated in the text agree with the tables (收到申请X件 vs 本年新收 总计)."""
+    stated = _get(rec, "prose.requests_received")
+    table = _get(rec, "s3.new_received.total")
+    if table is None:
+        table = (rec.get("derived") or {}).get("s3.new_received.total")
+    if stated is None or table is None or stated == table:
+        return []
+    return [Finding(12, "warning", f"text states {stated} requests received, table 三 says {table}",
+                    ["prose.requests_received", "s3.new_received.total"])]
+
+
+def deadline(rec: dict[str, Any]) -> date | None:
+    """Legal deadline: departments 31 Jan, governments 31 Mar of the next year (all 31 Mar before 2019).
+
+    条例 (2019) art. 49; townships follow local rules, so they get the later date.
+    """
+    year = rec.get("report_year")
+    if not year:
+        return None
+    kind = rec.get("agency_type")
+    if year < 2019 or kind in ("人民政府", "办公厅(室)", "乡镇街道", None):
+        return date(year + 1, 3, 31)
+    return date(year + 1, 1, 31)
+
+
+def rule13_deadline(rec: dict[str, Any]) -> list[Finding]:
+    pub, due, year = rec.get("published_date"), deadline(rec), rec.get("report_year")
+    if not pub or not due or not year:
+        return []
+    d = date.fromisoformat(str(pub)[:10])
+    if d > due:
+        return [Finding(13, "warning", f"published {d} after the legal deadline {due}", ["published_date"])]
+    if d < date(year, 12, 1):
+        return [Finding(13, "warning", f"published {d}, before the reporting year {year} ended", ["published_date"])]
+    return []
+
+
+def rule14_format_year(rec: dict[str, Any]) -> list[Finding]:
+    fmt, year = rec.get("format_version"), rec.get("report_year")
+    if not year:
+        return []
+    expected = "gb2021" if year >= 2021 else "gb2019" if year >= 2019 else "legacy"
+    if fmt == expected or (fmt == "legacy" and rec.get("parse_status") == "text_only" and year < 2019):
+        return []
+    return [Finding(14, "warning", f"{year} report uses the {fmt} layout (expected {expected})", ["format_version"])]
+
+
+RECORD_RULES: tuple[Callable[[dict[str, Any]], list[Finding]], ...] = (
+    rule1_balance, rule2_results_total, rule3_row_totals, rule4_counts, rule5_s4_totals, rule6_other_rows,
+    rule7_s2_values, rule8_fee_unit, rule11_sections, rule12_prose, rule13_deadline, rule14_format_year,
+)
+
+
+def validate_record(rec: dict[str, Any]) -> list[Finding]:
+    """All record-level findings; tables-only rules are skipped for legacy (text-only) records."""
+    numeric = _numeric(rec.get("format_version"))
+    out: list[Finding] = []
+    for rule in RECORD_RULES:
+        if not numeric and rule not in (rule13_deadline, rule14_format_year):
+            continue
+        out.extend(rule(rec))
+    return out
