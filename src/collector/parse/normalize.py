@@ -29,9 +29,13 @@ def _t2s():  # type: ignore[no-untyped-def]
         return None
 
 
-def to_simplified(text: str) -> str:
-    """Convert traditional characters when the text looks traditional (conversion is slow)."""
-    if not any(ch in _TRAD_HINT for ch in text):
+def looks_traditional(text: str) -> bool:
+    return any(ch in _TRAD_HINT for ch in text)
+
+
+def to_simplified(text: str, force: bool = False) -> str:
+    """Convert traditional characters (only when the text looks traditional: conversion is slow)."""
+    if not force and not looks_traditional(text):
         return text
     cc = _t2s()
     return cc.convert(text) if cc else text

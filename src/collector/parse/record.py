@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collector.errors import NotAReport
-from collector.models import Document
+from collector.models import Document, Table
 from collector.parse.labels import S3_COLUMNS, S3_OTHER_SUBROWS
 from collector.parse.metadata import extract_metadata
-from collector.parse.normalize import nfkc, norm_label, to_simplified
+from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
 from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4
@@ -90,9 +90,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
                        year_hint: int | None = None, agency_hint: str | None = None,
                        region_hint: dict[str, Any] | None = None) -> ParseResult:
     """Parse one Document into the standard record; raises NotAReport for unrelated pages."""
-    for b in doc.blocks:  # mirrors in traditional characters
-        if hasattr(b, "text") and isinstance(b.text, str):
-            b.text = to_simplified(b.text)  # type: ignore[union-attr]
+    _simplify(doc)
     rows, sections = document_rows(doc)
     full_text = doc.text()
     norm_text = norm_label(full_text)
@@ -190,6 +188,20 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     }
     record["derived"] = derive(record)
     return ParseResult(record=record, cells=cells)
+
+
+def _simplify(doc: Document) -> None:
+    """Mirrors publish traditional characters: convert the whole document once, when it looks so."""
+    if not looks_traditional(doc.text()[:20000]):
+        return
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            b.rows = [[to_simplified(c, force=True) for c in row] for row in b.rows]
+        else:
+            b.text = to_simplified(b.text, force=True)
+    for k, v in list(doc.meta.items()):
+        if isinstance(v, str) and k != "source_url":
+            doc.meta[k] = to_simplified(v, force=True)
 
 
 def _expected_s3_rows(fmt: str) -> list[str]:

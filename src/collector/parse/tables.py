@@ -98,6 +98,7 @@ def extract_s3(rows: list[Row], warnings: list[str]) -> tuple[Extracted, list[Ro
     pending: tuple[str, list[str], str] | None = None  # (row key, values so far, where)
     leftovers: list[Row] = []
     n = len(S3_COLUMNS)
+    started = False
 
     def commit(key: str, values: list[str], where: str) -> bool:
         vals = fit(values, n)
@@ -112,8 +113,8 @@ def extract_s3(rows: list[Row], warnings: list[str]) -> tuple[Extracted, list[Ro
         nonlocal pending
         if pending and (overflow or _numbers(pending[1])):
             warnings.append(f"三 row {pending[0]}: its values could not be placed in the {n} columns; left blank")
-        elif pending:
-            out.rows_found.add(pending[0])  # label present, all cells blank
+        elif pending and pending[1]:
+            out.rows_found.add(pending[0])  # label present, all cells explicitly blank
         pending = None
 
     for row in rows:
@@ -125,6 +126,12 @@ def extract_s3(rows: list[Row], warnings: list[str]) -> tuple[Extracted, list[Ro
         else:
             label, values = split_label(row)
         key = match_s3_row(label) if label else None
+        if key is not None and not started:
+            # the header ("…总计", "其他") precedes the rows: nothing counts before 一、本年新收
+            if key not in ("new_received", "carried_over_in"):
+                key = None
+            else:
+                started = True
         if key is not None and key in out.rows_found:
             if _numbers(values):
                 warnings.append(f"三 row {key} appears twice ({row.where}); kept the first")
@@ -186,29 +193,17 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
     out = Extracted(warnings=warnings)
     columns = S2_COLUMNS.get(fmt, {})
     procurement_in_wan = False
-    for row in rows:
-        label, values = split_label(row)
-        if "采购总金额" in label and "万元" in label:
-            procurement_in_wan = True
-        hit = match_s2_item(label) if label else None
-        if hit is None:
-            continue
-        art, item = hit
-        cols = columns.get(item)
-        if cols is None:
-            warnings.append(f"二 row {item} is not part of the {fmt} template ({row.where})")
-            continue
-        if f"s2.{art}.{item}" in out.rows_found:
-            continue
+    pending: tuple[str, str, list[str], str] | None = None  # one cell per line: values follow the label
+
+    def commit(art: str, item: str, values: list[str], where: str) -> bool:
+        cols = columns[item]
         vals = fit(values, len(cols))
         if vals is None:
-            if _numbers(values):
-                warnings.append(f"二 row {item}: {len(values)} values for {len(cols)} columns; left blank")
-            continue
+            return False
         out.rows_found.add(f"s2.{art}.{item}")
         for col, raw in zip(cols, vals, strict=True):
             path = f"s2.{art}.{item}.{col}"
-            _store(out, path, raw, row.where)
+            _store(out, path, raw, where)
             cv = out.cells[path]
             if col == "total_amount_yuan" and cv.value is not None:
                 if cv.unit in ("万元", "万") or (cv.unit is None and procurement_in_wan):
@@ -217,4 +212,43 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
             if col == "amount_wan_yuan" and cv.value is not None and cv.unit == "元":
                 cv.value = float(cv.value) / 10000
                 warnings.append(f"二 {item}: amount written in 元 ({raw}); converted to 万元")
+        return True
+
+    def drop() -> None:
+        nonlocal pending
+        if pending and _numbers(pending[2]):
+            warnings.append(f"二 row {pending[1]}: {len(pending[2])} values for {len(columns[pending[1]])} columns; left blank")
+        pending = None
+
+    for row in rows:
+        label, values = split_label(row)
+        if "采购总金额" in label and "万元" in label:
+            procurement_in_wan = True
+        hit = match_s2_item(label) if label else None
+        if hit is None:
+            if pending is not None and not label and values:
+                merged = pending[2] + values
+                if len(merged) >= len(columns[pending[1]]):
+                    if not commit(pending[0], pending[1], merged, pending[3]):
+                        drop()
+                    pending = None
+                else:
+                    pending = (pending[0], pending[1], merged, pending[3])
+            elif pending is not None and label:
+                drop()
+            continue
+        drop()
+        art, item = hit
+        if item not in columns:
+            warnings.append(f"二 row {item} is not part of the {fmt} template ({row.where})")
+            continue
+        if f"s2.{art}.{item}" in out.rows_found:
+            continue
+        if values and commit(art, item, values, row.where):
+            continue
+        if values and _numbers(values) and len(values) >= len(columns[item]):
+            warnings.append(f"二 row {item}: {len(values)} values for {len(columns[item])} columns; left blank")
+            continue
+        pending = (art, item, list(values), row.where)
+    drop()
     return out

@@ -1,0 +1,1 @@
+"""Parsing: Document -> standard record (pure functions)."""

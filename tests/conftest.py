@@ -1,0 +1,21 @@
+"""Shared fixtures. ``../shared`` (real samples, the spec) is optional: tests that need it skip."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("XXGK_SHARED", ROOT.parent / "shared"))
+SAMPLES = SHARED / "samples"
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip("../shared/samples is not present in this checkout")
+    return SAMPLES

@@ -1,0 +1,182 @@
+"""Every validation rule: one case where it fires and one where it does not."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from collector.parse.record import derive
+from collector.validate import validate_dataset, validate_record
+from collector.validate.rules import deadline
+from tests.reportgen import make_record
+
+
+def _rec(fmt: str = "gb2021", year: int = 2023, **kw: Any) -> dict[str, Any]:
+    rec = make_record(fmt, year, seed=kw.pop("seed", 1))
+    rec.update({"report_id": kw.pop("report_id", "r1"), "sections": ["1", "2", "3", "4", "5", "6"],
+                "agency_type": "部门", "prose": {"requests_received": None}, "parse_status": "ok",
+                "published_date": f"{year + 1}-01-15"})
+    rec.update(kw)
+    rec["derived"] = derive(rec)
+    return rec
+
+
+def _rules(rec: dict[str, Any], severity: str | None = None) -> set[int]:
+    rec["derived"] = derive(rec)
+    return {f.rule for f in validate_record(rec) if severity is None or f.severity == severity}
+
+
+def test_consistent_records_have_no_findings() -> None:
+    for fmt, year in (("gb2021", 2023), ("gb2019", 2020)):
+        assert _rules(_rec(fmt, year), "error") == set()
+        assert _rules(_rec(fmt, year), "warning") == set()
+
+
+def test_rule1_balance() -> None:
+    rec = _rec()
+    rec["s3"]["carried_over_out"]["natural_person"] += 1
+    rec["s3"]["carried_over_out"]["total"] += 1
+    assert 1 in _rules(rec, "error")
+
+
+def test_rule2_results_total() -> None:
+    rec = _rec()
+    rec["s3"]["granted"]["natural_person"] += 5
+    rec["s3"]["granted"]["total"] += 5
+    assert 2 in _rules(rec, "error")
+    blank = _rec()
+    blank["s3"]["results_total"]["research_institution"] = None
+    found = validate_record({**blank, "derived": derive(blank)})
+    assert 2 not in {f.rule for f in found if f.severity == "error"} - {1}
+    assert any(f.rule == 2 and f.severity == "info" and "derived" in f.message for f in found)
+
+
+def test_rule3_row_totals_and_blank_total_is_not_an_error() -> None:
+    rec = _rec()
+    rec["s3"]["granted"]["total"] += 3
+    assert 3 in _rules(rec, "error")
+    ok = _rec()
+    ok["s3"]["granted"]["total"] = None
+    assert 3 not in _rules(ok, "error")
+    assert 3 in _rules(ok, "info")
+    assert ok["derived"]["s3.granted.total"] == sum(ok["s3"]["granted"][c] or 0 for c in (
+        "natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+        "legal_service_org", "other_org"))
+
+
+def test_rule4_counts() -> None:
+    rec = _rec()
+    rec["s4"]["review"]["upheld"] = -1
+    assert 4 in _rules(rec, "error")
+    rec2 = _rec()
+    rec2["s3"]["granted"]["other_org"] = 1.5
+    assert 4 in _rules(rec2, "error")
+    assert 4 not in _rules(_rec(), "error")
+
+
+def test_rule5_s4_totals() -> None:
+    rec = _rec()
+    rec["s4"]["litigation_direct"]["total"] += 2
+    assert 5 in _rules(rec, "error")
+
+
+def test_rule6_other_rows() -> None:
+    rec = _rec("gb2019", 2020)
+    rec["s3"]["other_other"]["total"] = 0
+    assert 6 in _rules(rec, "error")
+    rec2 = _rec("gb2021", 2023)
+    for r in ("other_no_correction", "other_fee_unpaid", "other_other"):
+        rec2["s3"][r] = dict.fromkeys(rec2["s3"][r])
+    assert 6 in _rules(rec2, "error")
+    assert 6 not in _rules(_rec("gb2019", 2020))
+
+
+def test_rule7_s2_values() -> None:
+    rec = _rec()
+    rec["s2"]["art20_5"]["admin_licensing"]["decisions"] = -3
+    rec["s2"]["art20_8"]["admin_fees"]["amount_wan_yuan"] = -1.0
+    found = [f for f in validate_record(rec) if f.rule == 7]
+    assert len(found) == 2
+
+
+def test_rule8_fee_looks_like_yuan() -> None:
+    rec = _rec()
+    rec["s2"]["art20_8"]["admin_fees"]["amount_wan_yuan"] = 250000.0
+    assert 8 in _rules(rec, "warning")
+    rec["s2"]["art20_8"]["admin_fees"]["amount_wan_yuan"] = 25.6
+    assert 8 not in _rules(rec)
+
+
+def test_rule11_sections() -> None:
+    assert 11 in _rules(_rec(sections=["1", "2", "3", "5", "6"]), "warning")
+    assert 11 not in _rules(_rec())
+
+
+def test_rule12_prose_vs_table() -> None:
+    rec = _rec()
+    rec["prose"] = {"requests_received": rec["s3"]["new_received"]["total"] + 1}
+    assert 12 in _rules(rec, "warning")
+    rec["prose"] = {"requests_received": rec["s3"]["new_received"]["total"]}
+    assert 12 not in _rules(rec)
+
+
+@pytest.mark.parametrize(("kind", "year", "published", "fires"), [
+    ("部门", 2023, "2024-02-15", True),      # departments: 31 January
+    ("部门", 2023, "2024-01-31", False),
+    ("人民政府", 2023, "2024-03-20", False),  # governments: 31 March
+    ("人民政府", 2023, "2024-04-01", True),
+    ("部门", 2017, "2018-03-15", False),      # before 2019 everyone had until 31 March
+    ("部门", 2023, "2023-06-01", True),       # before the year ended
+])
+def test_rule13_deadline(kind: str, year: int, published: str, fires: bool) -> None:
+    fmt = "gb2021" if year >= 2021 else "gb2019"
+    rec = _rec(fmt, max(year, 2019), agency_type=kind)
+    rec["report_year"], rec["published_date"] = year, published
+    assert (13 in _rules(rec, "warning")) is fires
+    assert deadline(rec) is not None
+
+
+def test_rule14_format_vs_year() -> None:
+    assert 14 in _rules(_rec("gb2019", 2022), "warning")
+    assert 14 not in _rules(_rec("gb2019", 2020))
+    assert 14 not in _rules(_rec("gb2021", 2021))
+
+
+def _flat(rec: dict[str, Any]) -> dict[str, Any]:
+    from collector.store.rows import record_to_report_row
+
+    return record_to_report_row({**rec, "agency_name_normalized": rec["agency_name"], "validation": []})
+
+
+def test_rule9_carry_over_across_years() -> None:
+    a = _rec("gb2021", 2022, report_id="a", seed=3)
+    b = _rec("gb2021", 2023, report_id="b", seed=4)
+    found = validate_dataset([_flat(a), _flat(b)])
+    assert any(f.rule == 9 for _, f in found)  # random tables do not carry over
+    b2 = copy.deepcopy(b)
+    for col, v in a["s3"]["carried_over_out"].items():
+        b2["s3"]["carried_over_in"][col] = v
+    assert not any(f.rule == 9 for _, f in validate_dataset([_flat(a), _flat(b2)]))
+
+
+def test_rule10_in_force() -> None:
+    a = _rec("gb2021", 2022, report_id="a", seed=3)
+    b = _rec("gb2021", 2023, report_id="b", seed=4)
+    reg_a, reg_b = a["s2"]["art20_1"]["regulations"], b["s2"]["art20_1"]["regulations"]
+    reg_b["in_force"] = reg_a["in_force"] + reg_b["issued"] - reg_b["repealed"]
+    nd_a, nd_b = a["s2"]["art20_1"]["normative_docs"], b["s2"]["art20_1"]["normative_docs"]
+    nd_b["in_force"] = nd_a["in_force"] + nd_b["issued"] - nd_b["repealed"]
+    assert not any(f.rule == 10 for _, f in validate_dataset([_flat(a), _flat(b)]))
+    reg_b["in_force"] += 50
+    assert any(f.rule == 10 for _, f in validate_dataset([_flat(a), _flat(b)]))
+
+
+def test_rule15_near_duplicate_text() -> None:
+    text = "本年度我局认真贯彻落实政府信息公开条例，围绕中心工作，主动公开各类政府信息，持续深化重点领域信息公开。" * 4
+    a = _rec(report_id="a", agency_name="甲县统计局", text={"s1_overview": text, "s5_problems": None})
+    b = _rec(report_id="b", agency_name="乙县统计局", text={"s1_overview": text + "。", "s5_problems": None})
+    c = _rec(report_id="c", agency_name="丙县统计局", text={"s1_overview": "完全不同的内容。" * 30, "s5_problems": None})
+    found = [(rid, f) for rid, f in validate_dataset([_flat(a), _flat(b), _flat(c)]) if f.rule == 15]
+    assert {rid for rid, _ in found} <= {"a", "b"} and found
