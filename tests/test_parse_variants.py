@@ -124,3 +124,32 @@ def test_scrambled_row_with_too_few_values_is_not_guessed() -> None:
     assert rec is not None
     assert rec["s3"]["granted"]["natural_person"] is None
     assert rec["s3"]["new_received"] == truth["s3"]["new_received"]
+
+
+def test_all_tables_in_one_grid_with_headings_in_rows() -> None:
+    """Some portals paste 二/三/四 as one big table whose headings are full-width rows."""
+    from collector.sim.layout import LayoutTable, record_to_layout
+    from tests.reportgen import layout_to_html
+
+    truth = make_record("gb2021", 2023, seed=41)
+    lay = record_to_layout(truth)
+    merged_rows, rest = [], []
+    pending_heading = None
+    for block in lay.blocks:
+        if isinstance(block, LayoutTable):
+            width = max(sum(cs for _, _, cs in row) for row in block.rows)
+            if pending_heading:
+                merged_rows.append([(pending_heading, 1, 15)])
+                pending_heading = None
+            merged_rows.extend(row + [("", 1, 1)] * 0 for row in block.rows)
+            assert width <= 15
+        elif block.startswith(("二", "三", "四")):
+            pending_heading = block
+        else:
+            rest.append(block)
+    big = LayoutTable(merged_rows)
+    lay.blocks = [rest[0], rest[1], big] + rest[2:]
+    rec = process_document(layout_to_html(lay), SourceContext(source_url="https://a.gov.cn/big.html")).record
+    assert rec is not None
+    got, exp = numbers_of(rec), numbers_of(truth)
+    assert {k: got[k] for k in exp} == exp

@@ -40,13 +40,19 @@ def html_to_document(data: bytes, *, source_url: str | None = None, encoding: st
     return str_to_document(text, encoding=enc, source_url=source_url)
 
 
+# Inline run wrappers of Word-pasted HTML (a <span><font> around every digit) carry no structure;
+# dropping the tags (not their text) before parsing shrinks the tree several-fold.
+_INLINE_TAGS = re.compile(r"</?(?:span|font|o:p|b|strong|i|em|u|sup|sub|st1:[a-z]+)(?:\s[^>]*)?>", re.I)
+
+
 def str_to_document(html: str, *, encoding: str | None = None, source_url: str | None = None) -> Document:
-    soup = BeautifulSoup(html, "lxml")
+    soup = BeautifulSoup(_INLINE_TAGS.sub("", html), "lxml", multi_valued_attributes=None)
     meta: dict[str, object] = {"encoding": encoding, "source_url": source_url}
-    for name in _META_NAMES:
-        tag = soup.find("meta", attrs={"name": re.compile(f"^{name}$", re.I)})
-        if isinstance(tag, Tag) and tag.get("content"):
-            meta[name] = str(tag["content"]).strip()
+    wanted = {n.lower(): n for n in _META_NAMES}
+    for tag in soup.find_all("meta"):
+        name = str(tag.get("name") or "").lower()
+        if name in wanted and tag.get("content") and wanted[name] not in meta:
+            meta[wanted[name]] = str(tag["content"]).strip()
     if soup.title and soup.title.string:
         meta["html_title"] = soup.title.string.strip()
     for tag in soup.find_all(["ucaptitle", "publishtime"]):
@@ -69,14 +75,22 @@ def str_to_document(html: str, *, encoding: str | None = None, source_url: str |
 
 
 def _find_body(soup: BeautifulSoup) -> Tag | None:
-    best: Tag | None = None
-    for sel in BODY_SELECTORS:
-        for tag in soup.select(sel):
-            # the body must hold the report: prefer the candidate with the most text
-            n = len(tag.get_text(strip=True))
-            if n > 200 and (best is None or n > len(best.get_text(strip=True))):
-                best = tag
-        if best is not None:
+    """The CMS article container, by priority of BODY_SELECTORS, in one pass over the tree."""
+    ranks: dict[str, int] = {sel: i for i, sel in enumerate(BODY_SELECTORS)}
+    found: dict[int, list[Tag]] = {}
+    for tag in soup.find_all(True):
+        keys = [tag.name]
+        if tag.get("id"):
+            keys.append("#" + str(tag["id"]))
+        keys.extend("." + c for c in str(tag.get("class") or "").split())
+        for k in keys:
+            rank = ranks.get(k)
+            if rank is not None:
+                found.setdefault(rank, []).append(tag)
+    for rank in sorted(found):
+        # the body must hold the report: prefer the candidate with the most text
+        size, best = max(((len(t.get_text()), t) for t in found[rank]), key=lambda x: x[0])
+        if size > 200:
             return best
     return soup.body or soup
 
@@ -87,8 +101,7 @@ def _clean(s: str) -> str:
 
 def cell_text(td: Tag) -> str:
     """A cell's text with wrapped labels joined ("商业<br>企业" -> "商业企业")."""
-    parts = [str(s) for s in td.find_all(string=True) if not isinstance(s.parent, Tag) or s.parent.name not in _SKIP]
-    text = "".join(parts)
+    text = td.get_text()
     text = re.sub(r"\s*\n\s*", "", text)
     return _clean(text)
 
@@ -165,7 +178,9 @@ class _Walker:
 
     def _table(self, table: Tag) -> None:
         # A layout table (one that holds other tables, or a single cell) is walked as content.
-        if table.find("table") is not None or len(table.find_all(["td", "th"])) <= 1:
+        rows = _own_rows(table)
+        ncells = sum(1 for tr in rows for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th"))
+        if ncells <= 1 or table.find("table") is not None:
             self.flush()
             self.walk(table)
             self.flush()

@@ -45,6 +45,7 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=65536)
 def norm_label(text: str) -> str:
     """Canonical form of a label for matching: NFKC, no whitespace, ASCII punctuation."""
     t = nfkc(text)
@@ -70,6 +71,7 @@ class Parsed:
     ok: bool = True  # False: not blank, not a number (e.g. "见附件")
 
 
+@lru_cache(maxsize=65536)
 def parse_value(raw: str) -> Parsed:
     """Parse one cell: blank markers -> None; numbers with signs, thousands commas, units."""
     s = nfkc(raw).strip().replace("\u200b", "")

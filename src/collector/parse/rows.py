@@ -86,5 +86,14 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
         else:
             for r, grid_row in enumerate(block.rows):
                 cells = [Cell(t, (r, c) in block.copies) for c, t in enumerate(grid_row)]
-                rows.append(Row(cells, current, f"{block.where} row {r + 1}".strip(), True, len(rows)))
+                where = f"{block.where} row {r + 1}".strip()
+                texts = {t.strip() for t in grid_row if t.strip()}
+                # a heading typed into a full-width table row (all three tables in one grid)
+                n = heading_number(next(iter(texts))) if len(texts) == 1 else None
+                if n is not None and (not sections or n > sections[-1]):
+                    current = n
+                    sections.append(n)
+                    rows.append(Row(cells, current, where, True, len(rows), heading=n))
+                    continue
+                rows.append(Row(cells, current, where, True, len(rows)))
     return rows, sections

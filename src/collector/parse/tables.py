@@ -205,10 +205,10 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
             path = f"s2.{art}.{item}.{col}"
             _store(out, path, raw, where)
             cv = out.cells[path]
-            if col == "total_amount_yuan" and cv.value is not None:
-                if cv.unit in ("万元", "万") or (cv.unit is None and procurement_in_wan):
-                    cv.value = round(float(cv.value) * 10000, 2)
-                    cv.unit = "元"
+            in_wan = cv.unit in ("万元", "万") or (cv.unit is None and procurement_in_wan)
+            if col == "total_amount_yuan" and cv.value is not None and in_wan:
+                cv.value = round(float(cv.value) * 10000, 2)
+                cv.unit = "元"
             if col == "amount_wan_yuan" and cv.value is not None and cv.unit == "元":
                 cv.value = float(cv.value) / 10000
                 warnings.append(f"二 {item}: amount written in 元 ({raw}); converted to 万元")
