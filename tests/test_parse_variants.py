@@ -153,3 +153,37 @@ def test_all_tables_in_one_grid_with_headings_in_rows() -> None:
     assert rec is not None
     got, exp = numbers_of(rec), numbers_of(truth)
     assert {k: got[k] for k in exp} == exp
+
+
+def _scramble(text: str, seed: int) -> str:
+    """PDF text-layer artefacts seen in real reports (portals.md §3): labels broken across lines and
+    pages, characters spread apart, vertical merged-cell labels, page markers, lost copies."""
+    import random
+
+    rnd = random.Random(seed)
+    out: list[str] = []
+    for ln in text.split("\n"):
+        cells = ln.split("\t")
+        label_idx = max((i for i, c in enumerate(cells) if c and not c.lstrip("+-").replace(".", "").isdigit()),
+                        default=-1)
+        if label_idx >= 0 and len(cells) > label_idx + 1 and len(cells[label_idx]) > 8 and rnd.random() < 0.5:
+            lab = cells[label_idx]
+            cut = rnd.randint(4, len(lab) - 3)
+            out.append("\t".join(cells[:label_idx] + [lab[:cut]]))
+            if rnd.random() < 0.3:
+                out.append(f"- {rnd.randint(2, 9)} -")
+            out.append("\t".join([lab[cut:]] + cells[label_idx + 1 :]))
+            continue
+        if label_idx >= 0 and rnd.random() < 0.3:
+            cells[label_idx] = " ".join(cells[label_idx])
+        out.append("\t".join(cells))
+        if ln.startswith("三、收到和处理"):
+            out.extend(["三、", "本", "年", "度"])  # a vertical merged label read as lines
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_scrambled_pdf_text_layer(seed: int) -> None:
+    truth = make_record("gb2021" if seed % 2 else "gb2019", 2023 if seed % 2 else 2020, seed=50 + seed, big=True)
+    text = _scramble(render_text(truth, mode="tabs").decode("utf-8"), seed)
+    _check(truth, text.encode("utf-8"))

@@ -15,6 +15,7 @@ from collector.parse.normalize import nfkc
 
 _CN_NUM = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 _YEAR = r"((?:19|20)\d{2})"
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])[ \t\u3000]+(?=[\u4e00-\u9fff\d])")
 _TITLE_HINT = re.compile(r"(年度报告|年报|工作报告|年度工作报告)")
 _TITLE_YEAR = re.compile(_YEAR + r"\s*年")
 _YEAR_END = re.compile(r"截[止至]\s*" + _YEAR + r"\s*年\s*12\s*月\s*31\s*日")
@@ -65,7 +66,7 @@ def find_title(lines: list[str], meta: dict[str, object]) -> str | None:
             return _clean_title(t)
     best: str | None = None
     for i, line in enumerate(lines[:40]):
-        s = line.strip()
+        s = _CJK_GAP.sub("", line.strip())  # PDF text layers space out titles: "伊 宁 市 … 2 0 2 3 年"
         if not _TITLE_HINT.search(s) or len(s) > 80 or "。" in s or re.search(r"索\s*引\s*号|分\s*类|\|", s):
             continue
         if re.search(r"[:：]", s):

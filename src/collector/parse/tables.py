@@ -99,6 +99,7 @@ def extract_s3(rows: list[Row], warnings: list[str]) -> tuple[Extracted, list[Ro
     leftovers: list[Row] = []
     n = len(S3_COLUMNS)
     started = False
+    fragment = ""
 
     def commit(key: str, values: list[str], where: str) -> bool:
         vals = fit(values, n)
@@ -126,6 +127,12 @@ def extract_s3(rows: list[Row], warnings: list[str]) -> tuple[Extracted, list[Ro
         else:
             label, values = split_label(row)
         key = match_s3_row(label) if label else None
+        if fragment and label and not row.from_table:
+            # a label broken across lines or pages ("4.保护第" / "三方合法权益  0  3 …")
+            joined = match_s3_row(fragment + label)
+            if joined is not None:
+                key, label = joined, fragment + label
+        fragment = label if (label and key is None and not _numbers(values) and not row.from_table) else ""
         if key is not None and not started:
             # the header ("…总计", "其他") precedes the rows: nothing counts before 一、本年新收
             if key not in ("new_received", "carried_over_in"):
@@ -194,6 +201,7 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
     columns = S2_COLUMNS.get(fmt, {})
     procurement_in_wan = False
     pending: tuple[str, str, list[str], str] | None = None  # one cell per line: values follow the label
+    fragment = ""
 
     def commit(art: str, item: str, values: list[str], where: str) -> bool:
         cols = columns[item]
@@ -225,8 +233,12 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
         if "采购总金额" in label and "万元" in label:
             procurement_in_wan = True
         hit = match_s2_item(label) if label else None
+        if hit is None and fragment and label and not row.from_table:
+            hit = match_s2_item(fragment + label)
+        fragment = label if (label and hit is None and not _numbers(values) and not row.from_table) else ""
         if hit is None:
-            if pending is not None and not label and values:
+            if pending is not None and values and (not label or _numbers(values)):
+                # values on the following line(s), possibly after the rest of a broken label
                 merged = pending[2] + values
                 if len(merged) >= len(columns[pending[1]]):
                     if not commit(pending[0], pending[1], merged, pending[3]):
