@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	bash scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,ocr]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -121,7 +121,11 @@ def _put(tree: dict, path: str, leaf: dict) -> None:
     parts = path.split(".")
     for p in parts[:-1]:
         node = node.setdefault("properties", {}).setdefault(p, {"type": "object", "additionalProperties": False})
-    node.setdefault("properties", {})[parts[-1]] = leaf
+    props = node.setdefault("properties", {})
+    old = props.get(parts[-1])
+    if old is not None:  # the same field in both eras (e.g. 处理决定数量): one field, both formats
+        leaf = {**old, "x-formats": sorted(set(old["x-formats"]) | set(leaf["x-formats"]), reverse=True)}
+    props[parts[-1]] = leaf
 
 
 def build() -> dict:

@@ -180,3 +180,25 @@ def test_rule15_near_duplicate_text() -> None:
     c = _rec(report_id="c", agency_name="丙县统计局", text={"s1_overview": "完全不同的内容。" * 30, "s5_problems": None})
     found = [(rid, f) for rid, f in validate_dataset([_flat(a), _flat(b), _flat(c)]) if f.rule == 15]
     assert {rid for rid, _ in found} <= {"a", "b"} and found
+
+
+def test_rule16_ocr_suspects_are_flagged_not_trusted() -> None:
+    from collector.parse.tables import CellValue
+    from collector.validate.ocr import ocr_findings
+    from collector.validate.rules import Finding
+
+    cells = {
+        "s3.granted.natural_person": CellValue(38, "38", "page 1 table 1 row 6 col 4", confidence=0.71),
+        "s3.granted.total": CellValue(83, "83", "page 1 table 1 row 6 col 10", confidence=0.97),
+        "s3.granted.commercial_enterprise": CellValue(45, "45", "page 1 table 1 row 6 col 5", confidence=0.99),
+    }
+    sum_error = Finding(3, "error", "三 granted: 总计 83 ≠ 83?", list(cells))
+    found = ocr_findings(cells, [sum_error])
+    assert {f.fields[0] for f in found} == {"s3.granted.natural_person"}
+    assert all(f.rule == 16 and f.severity == "warning" for f in found)
+    # a text-layer document (no confidences) gets no OCR findings
+    plain = {k: CellValue(v.value, v.raw, v.where) for k, v in cells.items()}
+    assert ocr_findings(plain, [sum_error]) == []
+    # a sum that fails with confident cells: the least confident of them is the suspect
+    confident = {k: CellValue(v.value, v.raw, v.where, confidence=0.9 + i / 100) for i, (k, v) in enumerate(cells.items())}
+    assert [f.fields for f in ocr_findings(confident, [sum_error])] == [["s3.granted.natural_person"]]

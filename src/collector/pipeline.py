@@ -18,6 +18,7 @@ from collector.extract import bytes_to_document
 from collector.parse.record import PARSER_VERSION, canonical_url, document_to_record, report_id_for
 from collector.parse.tables import CellValue
 from collector.validate import validate_record
+from collector.validate.ocr import ocr_findings
 
 
 @dataclass
@@ -92,7 +93,9 @@ def process_document(data: bytes, ctx: SourceContext | None = None) -> Outcome:
     })
     if ctx.encoding and not rec.get("encoding_detected"):
         rec["encoding_detected"] = ctx.encoding
-    rec["validation"] = [f.as_dict() for f in validate_record(rec)]
+    findings = validate_record(rec)
+    findings += ocr_findings(result.cells, findings)
+    rec["validation"] = [f.as_dict() for f in findings]
     row = _doc_row(data, sha, ctx, media_type=rec["media_type"], extractor=rec["extractor"],
                    report_id=rec["report_id"], report_year=rec["report_year"],
                    status="parsed" if rec["parse_status"] != "text_only" else "parsed_text_only")

@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from collector.errors import UnsupportedFormat
+from collector.extract.docx import docx_to_document
 from collector.extract.html import html_to_document
+from collector.extract.ocr import image_to_document
+from collector.extract.office import doc_to_document, wps_to_document
+from collector.extract.pdf import pdf_to_document
 from collector.extract.sniff import sniff
 from collector.extract.text import text_to_document
+from collector.extract.xlsx import et_to_document, xls_to_document, xlsx_to_document
 from collector.models import Document
 
 Extractor = Callable[..., Document]
@@ -20,6 +25,14 @@ Extractor = Callable[..., Document]
 EXTRACTORS: dict[str, Extractor] = {
     "html": html_to_document,
     "text": text_to_document,
+    "pdf": pdf_to_document,
+    "docx": docx_to_document,
+    "doc": doc_to_document,
+    "wps": wps_to_document,
+    "xlsx": xlsx_to_document,
+    "xls": xls_to_document,
+    "et": et_to_document,
+    "image": image_to_document,
 }
 
 def bytes_to_document(

@@ -26,9 +26,14 @@ def sniff(data: bytes, hint: str | None = None) -> MediaType | None:
         return _zip_kind(data)
     if head.startswith(OLE_MAGIC):
         return _ole_kind(data, hint)
-    if any(head.startswith(m) for m in _IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+    if _is_image(head):
         return "image"
+    if stripped.startswith(b"{\\rtf"):
+        return "doc"  # RTF saved as .doc: LibreOffice reads it on the DOC path
     low = stripped[:1024].lower()
+    if low.startswith(b"<?xml") and b"<?mso-application" in low:
+        # Word/Excel 2003 XML ("Save as XML"), usually named .doc/.xls: LibreOffice reads both
+        return "xls" if b"excel.sheet" in low else "doc"
     if low.startswith((b"<!doctype html", b"<html", b"<?xml")) or any(
         tag in low for tag in (b"<html", b"<body", b"<div", b"<p", b"<table", b"<meta", b"<head")
     ):
@@ -39,24 +44,64 @@ def sniff(data: bytes, hint: str | None = None) -> MediaType | None:
 
 
 def _zip_kind(data: bytes) -> MediaType | None:
+    """OOXML by its part names; a truncated zip (no central directory) is judged by the names in
+    its local headers, so the DOCX/XLSX extractor reports it as corrupt rather than unknown."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist()[:5000])
-    except (zipfile.BadZipFile, ValueError, OSError):
+            names = zf.namelist()[:5000]
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        blob = data[:1 << 20]
+        if b"word/" in blob:
+            return "docx"
+        if b"xl/" in blob:
+            return "xlsx"
         return None
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
+    if any(n.startswith("word/") for n in names):
+        return "docx"  # also document2.xml / docm / dotx: the extractor follows the relationships
+    if any(n.startswith("xl/") for n in names):
         return "xlsx"
     return None
 
 
+def _is_image(head: bytes) -> bool:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    if head.startswith(b"BM"):  # BMP: the 4 reserved header bytes are zero (text starting "BM" is not)
+        return len(head) >= 26 and head[6:10] == b"\0\0\0\0"
+    return any(head.startswith(m) for m in _IMAGE_MAGIC if m != b"BM")
+
+
+def ole_stream_names(data: bytes, limit: int = 64 << 20) -> set[str]:
+    """Names of the directory entries of an OLE compound file.
+
+    Directory entries are 128-byte records aligned in sectors after the 512-byte header: a
+    UTF-16 name, its byte length (<= 64, even) and an object type (1 storage, 2 stream, 5 root).
+    Scanning aligned records for that shape finds the directory without walking the FAT, and,
+    unlike searching the whole file for "Book", is not fooled by the same word in body text.
+    """
+    names: set[str] = set()
+    end = min(len(data), limit) - 128
+    for off in range(512, end + 1, 128):
+        name_len = data[off + 64] | (data[off + 65] << 8)
+        if not (2 <= name_len <= 64 and name_len % 2 == 0) or data[off + 66] not in (1, 2, 5):
+            continue
+        raw = data[off:off + name_len - 2]
+        if data[off + name_len - 2:off + name_len] != b"\0\0":
+            continue
+        try:
+            name = raw.decode("utf-16-le")
+        except UnicodeDecodeError:
+            continue
+        if name and "\0" not in name and all(ch.isprintable() or ord(ch) < 32 for ch in name):
+            names.add(name)
+    return names
+
+
 def _ole_kind(data: bytes, hint: str | None) -> MediaType:
-    """OLE compound files: tell Word/WPS from Excel/ET by stream names in the directory."""
-    blob = data[:65536 * 8]
-    utf16 = lambda s: s.encode("utf-16-le")  # noqa: E731
-    is_sheet = utf16("Workbook") in blob or utf16("Book") in blob
-    is_wps = b"WPS" in blob[:4096] or utf16("WpsCustomData") in blob or b"Kingsoft" in blob
+    """OLE compound files: tell Word/WPS from Excel/ET by the stream names in the directory."""
+    names = ole_stream_names(data)
+    is_sheet = bool(names & {"Workbook", "Book"}) and "WordDocument" not in names
+    is_wps = bool(names & {"WpsCustomData", "KSOProductBuildVer"}) or data[512:520] == b"WPS Office"[:8]
     h = (hint or "").lower().lstrip(".")
     if is_sheet:
         return "et" if h == "et" else "xls"

@@ -8,6 +8,7 @@ Validation is a separate stage (collector.validate) so records can be re-checked
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,9 @@ from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4
 from collector.parse.version import detect_format
 from collector.schema import field_index, number_fields, schema_version
 
-PARSER_VERSION = "1.0.0"
+# XXGK_PARSER_VERSION_SUFFIX (e.g. "+dev1") marks a locally changed parser, so `xxgk reparse` and
+# the crawl's skip-if-processed check treat stored records as stale.
+PARSER_VERSION = "1.0.0" + os.environ.get("XXGK_PARSER_VERSION_SUFFIX", "")
 _REPORT_HINT = re.compile(r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|信息公开年报|年度报告")
 
 

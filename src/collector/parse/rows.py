@@ -26,6 +26,19 @@ SECTION_KEYWORDS: dict[int, tuple[str, ...]] = {
 }
 
 
+class CellText(str):
+    """A cell's text that remembers its grid column and OCR confidence, for traceability."""
+
+    col: int | None = None
+    conf: float | None = None
+
+
+def _cell_text(text: str, col: int, conf: float | None) -> CellText:
+    t = CellText(text)
+    t.col, t.conf = col, conf
+    return t
+
+
 @dataclass(slots=True)
 class Cell:
     text: str
@@ -85,7 +98,8 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
             rows.append(Row(cells, current, block.where, False, len(rows)))
         else:
             for r, grid_row in enumerate(block.rows):
-                cells = [Cell(t, (r, c) in block.copies) for c, t in enumerate(grid_row)]
+                conf = block.confidence or {}
+                cells = [Cell(_cell_text(t, c, conf.get((r, c))), (r, c) in block.copies) for c, t in enumerate(grid_row)]
                 where = f"{block.where} row {r + 1}".strip()
                 texts = {t.strip() for t in grid_row if t.strip()}
                 # a heading typed into a full-width table row (all three tables in one grid)

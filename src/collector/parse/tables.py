@@ -31,6 +31,7 @@ class CellValue:
     raw: str
     where: str
     unit: str | None = None
+    confidence: float | None = None  # OCR confidence of the cell, None for a text layer
 
 
 @dataclass(slots=True)
@@ -72,7 +73,10 @@ def _numbers(values: list[str]) -> int:
 
 def _store(out: Extracted, path: str, raw: str, where: str) -> None:
     p = parse_value(raw)
-    out.cells[path] = CellValue(p.value, raw.strip(), where, p.unit)
+    col = getattr(raw, "col", None)
+    if col is not None and " col " not in where:
+        where = f"{where} col {col + 1}"
+    out.cells[path] = CellValue(p.value, str(raw).strip(), where, p.unit, getattr(raw, "conf", None))
 
 
 def _header_start(rows: list[Row]) -> dict[str, int]:
