@@ -148,6 +148,88 @@ def check(
     out_console.print(t)
 
 
+@app.command()
+def collect(
+    portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them)")],
+    out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
+    years: Annotated[str | None, typer.Option(help="report years, e.g. 2021-2023 or 2019,2022 (default: last two)")] = None,
+    allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow loopback addresses (simulator, tests)")] = False,
+    portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="re-parse documents that were already stored")] = False,
+    impolite: Annotated[bool, typer.Option("--no-politeness", help="ignore per-portal rate limits (simulator only)")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="report pages per fetch/parse task")] = 25,
+) -> None:
+    """Discover, fetch, parse, validate and store the reports of the configured portals (a Prefect flow run)."""
+    from collector.cli_flows import run_collect_flow
+
+    code = run_collect_flow(portals, out, years, allow_loopback, only=portal, force=force, polite=not impolite,
+                            batch_size=batch_size)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def backfill(
+    start: Annotated[int, typer.Option("--from", help="first report year")],
+    end: Annotated[int, typer.Option("--to", help="last report year")],
+    out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
+    portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them)")] = Path("deployments/portals"),
+    portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="re-parse documents already processed by this parser version")] = False,
+    allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow loopback addresses (simulator, tests)")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="report pages per fetch/parse task")] = 25,
+) -> None:
+    """Collect a range of report years (resumable: a re-run skips what is already stored)."""
+    from collector.cli_flows import run_backfill
+
+    code = run_backfill(start, end, portals, out, portal, force, allow_loopback, batch_size=batch_size)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def reparse(
+    out: Annotated[Path, typer.Option("--out", help="dataset root to re-parse in place")],
+    year: Annotated[list[int] | None, typer.Option("--year", help="only these report years (repeatable)")] = None,
+    portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
+) -> None:
+    """Re-parse every stored raw document with the current parser version (no network)."""
+    from collector.cli_flows import run_reparse
+
+    code = run_reparse(out, year, portal)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path | None, typer.Option("--out", help="where to write the demo dataset (default: demo-out)")] = None,
+) -> None:
+    """Start the portal simulator, collect from it with a Prefect flow, and show the dataset with DuckDB."""
+    from collector.cli_flows import run_demo
+
+    code = run_demo(out)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def sim(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: a free one)")] = 8765,
+    seed: Annotated[int, typer.Option(help="random seed of the simulated world")] = 0,
+    scale: Annotated[int, typer.Option(help="agencies per portal = 3 x scale")] = 1,
+    faults: Annotated[str, typer.Option(help="none | default")] = "none",
+    truth_dir: Annotated[Path | None, typer.Option("--truth-dir", help="where to write portals.yaml and the truth")] = None,
+    formats: Annotated[str | None, typer.Option(help="attachment formats, e.g. docx,xlsx,pdf,doc (default: all available)")] = None,
+) -> None:
+    """Serve simulated portals (TRS, Hanweb, VSB, generic) with generated reports; print their portal YAML."""
+    from collector.cli_crawl import run_sim
+
+    code = run_sim(port, seed, scale, faults, truth_dir, formats)
+    if code:
+        raise typer.Exit(code)
+
+
 def main() -> None:
     """Console entry point: clean one-line errors instead of tracebacks."""
     try:

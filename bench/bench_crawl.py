@@ -1,0 +1,126 @@
+"""Crawl benchmark against the simulator: pages/s with politeness off, and peak RSS vs portal count.
+
+The simulator runs in its own process (one core), the crawler in a fresh child process per
+measurement (so ``ru_maxrss`` is that run's peak). Portal counts grow by serving several
+simulated worlds (4 portals each, distinct seeds and ports). Two modes per portal count:
+``crawl`` (discover + fetch into the raw store and crawl state: what the target is about) and
+``collect`` (also parse, validate and write Parquet).
+
+    .venv/bin/python bench/bench_crawl.py [--scale 4] [--worlds 1,2,4] [--no-collect]
+
+Writes ``bench/results/crawl.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET_PAGES_PER_S = 300
+
+
+def serve(worlds: int, scale: int, out_dir: Path) -> None:
+    """Child: run ``worlds`` simulators; write one portal YAML per prefix count; wait for stdin EOF."""
+    from collector.config import portals_to_yaml
+    from collector.sim import Simulator
+
+    sims = [Simulator(seed=100 + i, scale=scale, faults=None, formats=set()).start() for i in range(worlds)]
+    portals = []
+    for i, sim in enumerate(sims):
+        portals.append([p.model_copy(update={"id": f"w{i}-{p.id}", "max_pages": 10_000}) for p in sim.portals])
+    for n in range(1, worlds + 1):
+        (out_dir / f"portals-{n}.yaml").write_text(portals_to_yaml([p for w in portals[:n] for p in w]), "utf-8")
+    truth = [len(s.truth) for s in sims]
+    print("READY", json.dumps({"reports_per_world": truth}), flush=True)
+    sys.stdin.read()
+    for s in sims:
+        s.stop()
+
+
+def crawl_child(portals_file: str, out: str, mode: str) -> None:
+    """Child: one measured run; prints JSON."""
+    from collector.config import load_portals
+    from collector.crawl import acollect
+    from collector.fetch import FetchSettings
+
+    portals = load_portals(portals_file)
+    settings = FetchSettings.for_tests(read_timeout=10.0, total_timeout=30.0)
+    t0 = time.perf_counter()
+    s = asyncio.run(acollect(portals, "2019-2023", out, settings=settings, process=(mode == "collect"),
+                             parallel_portals=8))
+    dt = time.perf_counter() - t0
+    tot = s.totals()
+    print(json.dumps({
+        "mode": mode, "portals": len(portals), "requests": s.requests, "seconds": round(dt, 3),
+        "pages_per_s": round(s.requests / dt, 1), "found": tot["found"], "documents": tot["new"],
+        "failed": tot["failed"], "records": tot["records"],
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=4, help="agencies per portal = 3 x scale")
+    ap.add_argument("--worlds", default="1,2,4", help="simulated worlds (4 portals each) per measurement")
+    ap.add_argument("--no-collect", action="store_true", help="skip the parse+store measurements")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=3, metavar=("PORTALS", "OUT", "MODE"), help=argparse.SUPPRESS)
+    ap.add_argument("--dir", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        crawl_child(*a.child)
+        return
+    counts = sorted({int(x) for x in a.worlds.split(",")})
+    if a.serve:
+        serve(max(counts), a.scale, Path(a.dir))
+        return
+    py = sys.executable
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
+        server = subprocess.Popen([py, __file__, "--serve", "--worlds", str(max(counts)), "--scale", str(a.scale),
+                                   "--dir", tmp], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if not line.startswith("READY"):
+            raise SystemExit(f"simulator did not start: {line!r}")
+        runs = []
+        try:
+            for mode in ("crawl",) + (() if a.no_collect else ("collect",)):
+                for n in counts:
+                    out = Path(tmp) / f"out-{mode}-{n}"
+                    res = subprocess.run([py, __file__, "--child", f"{tmp}/portals-{n}.yaml", str(out), mode],
+                                         capture_output=True, text=True, check=True)
+                    row = json.loads(res.stdout.strip().splitlines()[-1])
+                    runs.append(row)
+                    print(f"{mode:8s} portals={row['portals']:3d} requests={row['requests']:5d} "
+                          f"{row['seconds']:6.2f}s {row['pages_per_s']:7.1f} pages/s "
+                          f"peak RSS {row['peak_rss_mb']:.0f} MB  records={row['records']}", flush=True)
+        finally:
+            server.stdin.close()  # type: ignore[union-attr]
+            server.wait(timeout=30)
+    crawl_runs = [r for r in runs if r["mode"] == "crawl"]
+    result = {
+        "benchmark": "crawl", "scale": a.scale, "target_pages_per_s": TARGET_PAGES_PER_S,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "runs": runs,
+        "crawl_pages_per_s_min": min(r["pages_per_s"] for r in crawl_runs),
+        "meets_target": all(r["pages_per_s"] >= TARGET_PAGES_PER_S for r in crawl_runs),
+        "rss_growth_mb": round(crawl_runs[-1]["peak_rss_mb"] - crawl_runs[0]["peak_rss_mb"], 1),
+    }
+    dest = HERE / "results" / "crawl.json"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(result, indent=1) + "\n", "utf-8")
+    print(f"wrote {dest}")
+
+
+if __name__ == "__main__":
+    main()

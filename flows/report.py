@@ -1,0 +1,233 @@
+"""What a run tells its operator: per-portal tallies, Prefect artifacts, the run's final state.
+
+A portal that fails is a row in the report, not a failed run; a run where every portal failed
+raises :class:`RunFailed` (after publishing), so Prefect marks it Failed and alerts can fire.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import PrefectFuture
+
+from collector.config import Portal
+from collector.crawl import Candidate
+from collector.errors import CollectorError
+from flows.runtime import logger
+from flows.tasks import Discovered, FetchedBatch, WrittenBatch
+
+COUNTS = ("found", "new", "updated", "unchanged", "failed", "blocked")
+
+
+class RunFailed(CollectorError):
+    """Every portal failed or was refused; ``summary`` holds the report anyway."""
+
+    code = "run_failed"
+
+    def __init__(self, message: str, summary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass(slots=True)
+class PortalRow:
+    portal_id: str
+    name: str = ""
+    family: str | None = None
+    found: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    blocked: int = 0
+    records: int = 0
+    documents: int = 0
+    documents_failed: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    findings: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def collected(self) -> bool:
+        """Not failed: discovery worked and, if reports were found, at least one could be fetched."""
+        return self.error is None and (self.found == 0 or self.new + self.updated + self.unchanged > 0)
+
+
+@dataclass(slots=True)
+class RunReport:
+    kind: str                                   # collect | reparse
+    years: list[int]
+    out: str
+    portals: dict[str, PortalRow]
+    started: float = field(default_factory=time.perf_counter)
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    rows_written: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, kind: str, years: list[int], out: str, portals: list[Portal]) -> RunReport:
+        return cls(kind, list(years), str(out), {p.id: PortalRow(p.id, p.name) for p in portals})
+
+    def _row(self, portal_id: str | None) -> PortalRow:
+        pid = portal_id or "-"
+        return self.portals.setdefault(pid, PortalRow(pid))
+
+    # -- feeding the report from task futures --------------------------------------------------------
+
+    def discovered(self, portal: Portal, fut: PrefectFuture[Discovered]) -> list[Candidate]:
+        """Record a discovery; return its candidates (none if the portal failed)."""
+        row = self._row(portal.id)
+        fut.wait()
+        if not fut.state.is_completed():
+            row.error, row.error_code = _state_error(fut), "task_failed"
+            row.failed += 1
+            return []
+        d = fut.result()
+        self.spans.append(d.span)
+        row.family = d.family
+        if d.error is not None:
+            row.error, row.error_code = d.error, d.error_code
+            row.blocked += d.error_code == "blocked"
+            row.failed += d.error_code != "blocked"
+            return []
+        row.found = len(d.candidates)
+        return d.candidates
+
+    def written(self, batches: list[tuple[str, int, PrefectFuture[FetchedBatch], PrefectFuture[WrittenBatch]]]) -> None:
+        """Wait for every (portal, size, fetch, write) batch and add it up; a failed batch counts as failed."""
+        for pid, size, fetch, write in batches:
+            row = self._row(pid)
+            write.wait()
+            if fetch.state.is_completed():
+                f = fetch.result()
+                self.spans.append(f.span)
+                for k, v in f.reports.items():
+                    setattr(row, k, getattr(row, k) + v)
+                row.documents += f.documents
+                row.documents_failed += f.documents_failed
+            else:
+                row.failed += size
+                self.notes.append(f"{pid}: a fetch batch of {size} failed: {_state_error(fetch)}")
+                continue
+            self.add_write(write)
+
+    def reparsed(self, batches: list[tuple[str, int, PrefectFuture[WrittenBatch]]]) -> None:
+        """Add up re-parse batches: every stored report page is found; re-parsed ones count as updated."""
+        for pid, size, write in batches:
+            row = self._row(pid)
+            row.found += size
+            write.wait()
+            if write.state.is_completed():
+                row.updated += write.result().processed
+            else:
+                row.failed += size
+                row.error = _state_error(write)
+            self.add_write(write)
+
+    def compacted(self, fut: PrefectFuture[tuple[float, float]]) -> None:
+        fut.wait()
+        if fut.state.is_completed():
+            self.spans.append(fut.result())
+        else:
+            self.notes.append(f"compaction failed: {_state_error(fut)} (the data is complete; run it again later)")
+
+    def add_write(self, write: PrefectFuture[WrittenBatch]) -> None:
+        write.wait()
+        if not write.state.is_completed():
+            self.notes.append(f"a write batch failed: {_state_error(write)} (the next run retries it)")
+            return
+        w = write.result()
+        self.spans.append(w.span)
+        row = self._row(w.portal_id)
+        row.records += w.records
+        row.findings.update(w.findings)
+        self.rows_written += sum(w.rows.values())
+
+    # -- output ---------------------------------------------------------------------------------------
+
+    @property
+    def ok(self) -> bool:
+        return any(p.collected for p in self.portals.values()) or not self.portals
+
+    def totals(self) -> dict[str, int]:
+        keys = (*COUNTS, "records", "documents", "documents_failed")
+        return {k: sum(getattr(p, k) for p in self.portals.values()) for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        portals = []
+        for p in self.portals.values():
+            d = asdict(p)
+            d["findings"], d["collected"] = dict(p.findings), p.collected
+            portals.append(d)
+        return {"kind": self.kind, "years": self.years, "out": self.out, "ok": self.ok, "portals": portals,
+                "totals": self.totals(), "rows_written": self.rows_written, "notes": self.notes,
+                "seconds": time.perf_counter() - self.started, "spans": self.spans}
+
+
+def _state_error(fut: PrefectFuture[Any]) -> str:
+    res = fut.state.result(raise_on_failure=False) if fut.state.is_failed() else None
+    return str(res) if isinstance(res, BaseException) else (fut.state.message or fut.state.name or "failed")
+
+
+def _markdown(r: RunReport) -> str:
+    t = r.totals()
+    done = sum(p.collected for p in r.portals.values())
+    yrs = f"{r.years[0]}–{r.years[-1]}" if r.years else "all years"
+    lines = [f"# xxgk {r.kind}: {yrs}", "",
+             f"**{done} of {len(r.portals)} portals collected.** {t['found']} reports found: {t['new']} new, "
+             f"{t['updated']} updated, {t['unchanged']} unchanged, {t['failed']} failed, {t['blocked']} blocked; "
+             f"{t['records']} records written ({t['documents']} documents, {t['documents_failed']} not fetched).",
+             "", f"Dataset: `{r.out}`", ""]
+    bad = [p for p in r.portals.values() if not p.collected or p.failed or p.blocked]
+    if bad:
+        lines += ["## Portals with problems", ""]
+        lines += [f"- `{p.portal_id}` ({p.name}): " + (p.error or f"{p.failed} failed, {p.blocked} blocked")
+                  for p in bad]
+        lines.append("")
+    findings: Counter[str] = Counter()
+    for p in r.portals.values():
+        findings.update(p.findings)
+    if findings:
+        lines += ["## Validation findings by rule", "", "| rule | severity | count |", "|---|---|---|"]
+        for key, n in sorted(findings.items(), key=lambda kv: (int(kv[0].split()[1]), kv[0])):
+            _, rule, sev = key.split()
+            lines.append(f"| {rule} | {sev} | {n} |")
+        lines.append("")
+    if r.notes:
+        lines += ["## Notes", "", *(f"- {n}" for n in r.notes), ""]
+    return "\n".join(lines)
+
+
+def _table(r: RunReport) -> list[dict[str, Any]]:
+    rows = []
+    for p in r.portals.values():
+        rows.append({"portal": p.portal_id, "cms": p.family or "", **{k: getattr(p, k) for k in COUNTS},
+                     "records": p.records, "findings": ", ".join(f"{k}: {v}" for k, v in sorted(p.findings.items())),
+                     "status": "ok" if p.collected else f"FAILED: {p.error or 'nothing fetched'}"})
+    return rows
+
+
+def publish(r: RunReport) -> dict[str, Any]:
+    """Log the outcome, attach the markdown summary and per-portal table to the run; fail if nothing worked."""
+    summary = r.to_dict()
+    log = logger()
+    for p in r.portals.values():
+        (log.info if p.collected else log.error)(
+            "%s: found %d, new %d, updated %d, unchanged %d, failed %d, blocked %d, records %d%s",
+            p.portal_id, p.found, p.new, p.updated, p.unchanged, p.failed, p.blocked, p.records,
+            f" — {p.error}" if p.error else "")
+    try:
+        create_markdown_artifact(_markdown(r), key=f"xxgk-{r.kind}-summary", description=f"xxgk {r.kind} run")
+        create_table_artifact(_table(r), key=f"xxgk-{r.kind}-portals", description="per-portal counts")
+    except Exception as exc:  # noqa: BLE001 - an artifact is a report, not the work: never fail the run for it
+        log.warning("could not publish artifacts: %s", exc)
+    if not r.ok:
+        raise RunFailed("nothing could be collected: every portal failed or was refused", summary)
+    return summary
+
+
+__all__ = ["COUNTS", "PortalRow", "RunFailed", "RunReport", "publish"]

@@ -1,0 +1,279 @@
+"""The bodies of ``xxgk collect``, ``backfill``, ``reparse`` and ``demo``: Prefect flow runs from a terminal.
+
+Each command runs the same flow a deployment runs, in-process: against the configured Prefect
+server if ``PREFECT_API_URL`` is set, else against a private temporary API started quietly for
+the command (:func:`flows.runtime.embedded_api`). Prefect's own console output is turned down
+before Prefect is imported; the user sees rich progress bars, a summary table and one-line errors.
+
+Exit codes: 0 when the run completed, even with some portals failed; 1 when nothing could be
+collected (or the run itself failed); 2 when the configuration is invalid.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from collector.errors import CollectorError, ConfigError
+
+STDOUT = Console()
+STDERR = Console(stderr=True)
+DEMO_MARKER = ".xxgk-demo"
+
+
+def _error(msg: str) -> None:
+    STDERR.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _prefect() -> Iterator[Any]:
+    """Quiet Prefect, import the flows, and hold an API (configured server or embedded) for the block."""
+    from flows.env import quiet_env
+
+    quiet_env()
+    from flows.backfill import backfill_flow
+    from flows.collect import collect_flow
+    from flows.reparse import reparse_flow
+    from flows.runtime import embedded_api
+
+    with embedded_api():
+        yield SimpleNamespace(collect_flow=collect_flow, backfill_flow=backfill_flow, reparse_flow=reparse_flow)
+
+
+def summary_table(summary: dict[str, Any], title: str) -> Table:
+    """found = report pages; new / updated / unchanged / failed / blocked split them; records written."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              padding=(0, 1, 0, 0))
+    cols = ("portal", "cms", "found", "new", "updated", "unchanged", "failed", "blocked", "records")
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("portal", "cms") else "right", no_wrap=True)
+    for p in summary["portals"]:
+        style = "red" if not p["collected"] else ("yellow" if p["failed"] or p["blocked"] else None)
+        t.add_row(p["portal_id"], p["family"] or "-", *(str(p[k]) for k in cols[2:]), style=style)
+    tot = summary["totals"]
+    t.add_row("total", "", *(str(tot[k]) for k in cols[2:]), style="bold")
+    return t
+
+
+def _print_summary(summary: dict[str, Any], title: str) -> None:
+    """The table, then one line per portal that failed or whose records drew validation findings."""
+    STDOUT.print(summary_table(summary, title))
+    for p in summary["portals"]:
+        if p["error"]:
+            STDOUT.print(f"  [red]{p['portal_id']}[/]: {p['error']}", highlight=False, soft_wrap=True)
+        elif p["findings"]:
+            found = ", ".join(f"{k}: {v}" for k, v in sorted(p["findings"].items()))
+            STDOUT.print(f"  {p['portal_id']}: validation findings {found}", highlight=False, soft_wrap=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=STDERR, transient=False)
+
+
+def _portal_events(progress: Progress, portal_ids: list[str]) -> Callable[..., None]:
+    """Progress bars per portal, fed by the flow's task events (discovered / fetched / processed)."""
+    bars = {pid: progress.add_task(pid, total=None, note="discovering") for pid in portal_ids}
+
+    def on_event(event: str, portal_id: str = "", count: int = 0, **info: Any) -> None:
+        bar = bars.get(portal_id)
+        if bar is None:
+            return
+        if event == "discovered":
+            if info.get("error"):
+                progress.update(bar, total=1, completed=1, note=f"[red]failed: {str(info['error'])[:50]}")
+            else:
+                progress.update(bar, total=max(count, 1), completed=0 if count else 1,
+                                note="fetching" if count else "no reports")
+        elif event == "fetched":
+            progress.update(bar, note="parsing")
+        elif event == "processed":
+            progress.advance(bar, count)
+            done = progress.tasks[bar].finished
+            progress.update(bar, note="done" if done else "fetching")
+
+    return on_event
+
+
+def _execute(progress: Progress, call: Callable[[], dict[str, Any]], title: Callable[[dict[str, Any]], str]) -> int:
+    """Run the flow while the bars are live; after they stop, print the summary and pick the exit code."""
+    from flows.report import RunFailed
+
+    try:
+        summary, error = call(), None
+    except Exception as exc:  # noqa: BLE001 - reported below as one line, once the bars are gone
+        summary, error = None, exc
+    progress.stop()
+    if isinstance(error, RunFailed):
+        _print_summary(error.summary, title(error.summary))
+        _error(str(error))
+        return 1
+    if isinstance(error, ConfigError):
+        _error(str(error))
+        return 2
+    if error is not None:
+        if os.environ.get("XXGK_DEBUG"):
+            raise error
+        _error(str(error) if isinstance(error, CollectorError) else f"the run failed: {type(error).__name__}: {error}")
+        return 1
+    assert summary is not None
+    _print_summary(summary, title(summary))
+    for note in summary.get("notes") or []:
+        STDERR.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def _years_title(kind: str) -> Callable[[dict[str, Any]], str]:
+    def title(s: dict[str, Any]) -> str:
+        ys = s["years"]
+        span = f"years {ys[0]}–{ys[-1]}" if ys else "all years"
+        return f"{kind}: {span}, {s['seconds']:.1f}s, dataset {s['out']}"
+
+    return title
+
+
+def _check_portals(portals_file: Path, only: list[str] | None) -> list[str]:
+    """Validate the configuration before starting anything; return the portal ids to run."""
+    from collector.config import load_portals
+
+    portals = load_portals(portals_file)
+    ids = [p.id for p in portals]
+    if only:
+        unknown = sorted(set(only) - set(ids))
+        if unknown:
+            raise ConfigError(f"unknown portal id(s) {unknown} (not in {portals_file})")
+        ids = [i for i in ids if i in set(only)]
+    return ids
+
+
+def run_collect_flow(portals_file: Path, out: Path, years: str | list[int] | None, allow_loopback: bool,
+                     only: list[str] | None = None, force: bool = False, polite: bool = True,
+                     batch_size: int = 25, kind: str = "collect") -> int:
+    """``xxgk collect`` / ``xxgk backfill``: the collect flow (backfill = explicit years)."""
+    from collector.crawl import parse_years
+
+    try:
+        ids = _check_portals(portals_file, only)
+        ys = parse_years(years) if years is not None else None
+        if batch_size < 1:
+            raise ConfigError("--batch-size must be at least 1")
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    with _prefect() as flows, _progress() as progress:
+        from flows.runtime import progress_hook
+
+        params: dict[str, Any] = {"portals_file": str(portals_file), "out": str(out), "portal_ids": only or None,
+                                  "force": force, "allow_loopback": allow_loopback, "polite": polite,
+                                  "batch_size": batch_size}
+        if kind == "backfill" and ys:  # the backfill flow: the collect flow as a subflow, explicit years
+            call = partial(flows.backfill_flow, start=ys[0], end=ys[-1], **params)
+        else:
+            call = partial(flows.collect_flow, years=ys, **params)
+        with progress_hook(_portal_events(progress, ids)):
+            return _execute(progress, call, _years_title(kind))
+
+
+def run_backfill(start: int, end: int, portals_file: Path, out: Path, only: list[str] | None, force: bool,
+                 allow_loopback: bool, polite: bool = True, batch_size: int = 25) -> int:
+    if not 1990 <= start <= end <= 2100:
+        _error(f"bad year range --from {start} --to {end}")
+        return 2
+    return run_collect_flow(portals_file, out, list(range(start, end + 1)), allow_loopback, only=only, force=force,
+                            polite=polite, batch_size=batch_size, kind="backfill")
+
+
+def run_reparse(out: Path, years: list[int] | None, portal_ids: list[str] | None, batch_size: int = 50) -> int:
+    """``xxgk reparse``: every stored raw document through the current parser; no network."""
+    if not (out / "documents").is_dir():
+        _error(f"{out}: no dataset with stored documents here (run xxgk collect first)")
+        return 2
+    with _prefect() as flows, _progress() as progress:
+        from flows.runtime import progress_hook
+
+        bar = progress.add_task("reparse", total=None, note="planning")
+
+        def on_event(event: str, count: int = 0, **info: Any) -> None:
+            if event == "planned":
+                progress.update(bar, total=max(count, 1), completed=0 if count else 1, note="parsing")
+            elif event == "processed":
+                progress.advance(bar, count)
+
+        call = partial(flows.reparse_flow, out=str(out), years=years or None, portal_ids=portal_ids or None,
+                       batch_size=batch_size)
+        with progress_hook(on_event):
+            return _execute(progress, call, _years_title("reparse"))
+
+
+# -- demo ------------------------------------------------------------------------------------------
+
+
+def demo_query(out: Path) -> str:
+    glob = (out / "reports" / "**" / "*.parquet").as_posix()
+    return ("select agency_name, report_year, s3__new_received__total "
+            f"from read_parquet('{glob}', hive_partitioning=true) order by report_year, agency_name")
+
+
+def _prepare_demo_dir(out: Path) -> None:
+    """A fresh directory per demo (the simulator's URLs change port between runs)."""
+    if out.exists():
+        if (out / DEMO_MARKER).exists():
+            shutil.rmtree(out)
+        elif out.is_dir() and any(out.iterdir()):
+            raise ConfigError(f"{out} exists and is not an earlier demo's output; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARKER).write_text("written by `xxgk demo`; the next demo replaces this directory\n")
+
+
+def _show_query(out: Path) -> None:
+    q = demo_query(out)
+    STDOUT.print(f"\n[bold]Dataset:[/] {out.resolve()}  (reports, cells, findings, documents; raw bytes in raw/)")
+    STDOUT.print("[bold]Read it with DuckDB:[/]")
+    STDOUT.print(f'  duckdb -c "{q} limit 10"', highlight=False, soft_wrap=True)
+    try:
+        import duckdb
+    except ImportError:
+        return
+    con = duckdb.connect()
+    rows = con.execute(f"{q} limit 10").fetchall()
+    total = con.execute(f"select count(*) from ({q})").fetchone()
+    t = Table(title=f"first rows of {total[0] if total else 0} reports (DuckDB, in-process)", title_justify="left")
+    for col in ("agency_name", "report_year", "s3__new_received__total"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(*(str(v) for v in r))
+    STDOUT.print(t)
+
+
+def run_demo(out: Path | None = None, seed: int = 0) -> int:
+    """Start the portal simulator, collect every simulated year from it, show the dataset."""
+    from collector.sim import run_simulator
+
+    out = out or Path("demo-out")
+    try:
+        _prepare_demo_dir(out)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    with run_simulator(seed=seed, scale=1, faults="default") as sim:
+        years = sorted({int(t["record"]["report_year"]) for t in sim.truth})
+        STDERR.print(f"simulator: {len(sim.portals)} portals, {len(sim.truth)} reports ({years[0]}–{years[-1]}) "
+                     f"on {sim.base_url}; some pages fail or are blocked on purpose", highlight=False)
+        code = run_collect_flow(sim.portals_path, out, f"{years[0]}-{years[-1]}", allow_loopback=True)
+    if code == 0:
+        _show_query(out)
+    return code
+
+
+__all__ = ["demo_query", "run_backfill", "run_collect_flow", "run_demo", "run_reparse", "summary_table"]

@@ -1,0 +1,190 @@
+"""Shared types and pure helpers of the discovery adapters.
+
+An adapter is a class of pure class methods (no I/O): it says whether a page looks like its
+CMS (:meth:`Discoverer.detect`), how to request a seed (:meth:`Discoverer.first_request`) and
+what a fetched listing page contains (:meth:`Discoverer.parse`: items, further pages,
+sub-columns). The walker in :mod:`collector.discover.walk` does the fetching, so every adapter
+can be tested on saved HTML alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import lxml.html
+from bs4 import BeautifulSoup, Tag
+from lxml import etree
+
+from collector.discover.titles import normalize_title
+
+_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """A link found on a listing page."""
+
+    url: str
+    title: str
+    date: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A listing page to fetch; ``kind`` lets an adapter tell its page types apart (Hanweb)."""
+
+    url: str
+    kind: str = "list"
+
+
+@dataclass(slots=True)
+class ListingPage:
+    """What one listing page yields (the result of :meth:`Discoverer.parse`)."""
+
+    items: list[ListItem] = field(default_factory=list)
+    more: list[PageRequest] = field(default_factory=list)
+    subcolumns: list[str] = field(default_factory=list)
+    self_item: ListItem | None = None  # the page is itself a report (Hanweb xxgkAnnualReport.jsp)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A report page found on a portal; what :func:`collector.crawl.fetch_candidates` takes."""
+
+    url: str
+    title: str
+    year: int | None
+    listing_url: str
+    cms_family: str
+    portal_id: str = ""
+    agency_name: str | None = None
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Candidate:
+        return cls(**d)
+
+
+class Discoverer:
+    """Base adapter. Subclasses override ``detect`` and ``parse``; the defaults suit static lists."""
+
+    family: ClassVar[str] = "generic"
+
+    @classmethod
+    def detect(cls, html: str, url: str) -> bool:
+        return False
+
+    @classmethod
+    def first_request(cls, url: str) -> PageRequest:
+        return PageRequest(url, "list")
+
+    @classmethod
+    def parse(cls, req: PageRequest, html: str) -> ListingPage:
+        soup = make_soup(html)
+        return ListingPage(items=list_items(soup, req.url))
+
+
+def make_soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "lxml")
+
+
+def clean_url(base: str, href: str | None) -> str | None:
+    """Absolute http(s) URL without fragment, or None for javascript:/mailto:/anchors."""
+    if not href:
+        return None
+    href = href.strip().replace("\\", "/")
+    if not href or href.lower().startswith(_SKIP_SCHEMES):
+        return None
+    url = urldefrag(urljoin(base, href))[0]
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def anchor_title(a: Tag) -> str:
+    """The anchor's full title: listings truncate the text ("…"), the ``title`` attribute does not."""
+    text = a.get_text(" ", strip=True)
+    attr = a.get("title")
+    attr_s = attr.strip() if isinstance(attr, str) else ""
+    if attr_s and (len(normalize_title(attr_s)) >= len(normalize_title(text)) or text.endswith(("…", "...", ".."))):
+        return attr_s
+    return text or attr_s
+
+
+def item_date(a: Tag) -> str | None:
+    """A YYYY-MM-DD date printed next to the link (in its ``li``/``tr`` row), if any."""
+    node: Any = a
+    for _ in range(3):
+        node = node.parent
+        if node is None or not isinstance(node, Tag):
+            return None
+        if node.name in ("li", "tr", "dd", "dl", "p", "div"):
+            m = _DATE.search(node.get_text(" ", strip=True))
+            if m:
+                y, mo, d = (int(x) for x in m.groups())
+                if 1 <= mo <= 12 and 1 <= d <= 31:
+                    return f"{y:04d}-{mo:02d}-{d:02d}"
+            if node.name in ("li", "tr"):
+                return None
+    return None
+
+
+def list_items(soup: BeautifulSoup | Tag, base: str) -> list[ListItem]:
+    """Every titled link of a page (the title classifier later keeps the reports)."""
+    out: dict[str, ListItem] = {}
+    for a in soup.find_all("a", href=True):
+        url = clean_url(base, a.get("href"))
+        if not url:
+            continue
+        title = anchor_title(a)
+        if len(title) < 4:
+            continue
+        prev = out.get(url)
+        if prev is None or len(title) > len(prev.title):
+            out[url] = ListItem(url, title, item_date(a))
+    return list(out.values())
+
+
+def page_title(html: str) -> str:
+    """The document's own title: ArticleTitle meta, else <h1>/<h2>, else <title> (site suffix cut).
+
+    lxml, not bs4: this runs on full report pages (Hanweb ``xxgkAnnualReport.jsp`` seeds), which
+    are large Word-pasted documents.
+    """
+    try:
+        root = lxml.html.fromstring(html) if html.strip() else None
+    except (etree.ParserError, ValueError):
+        return ""
+    if root is None:
+        return ""
+    for meta in root.iter("meta"):
+        if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
+            return str(meta.get("content")).strip()
+    for tag in ("h1", "h2"):
+        for h in root.iter(tag):
+            text = " ".join(h.text_content().split())
+            if text:
+                return text
+    for t in root.iter("title"):
+        text = (t.text_content() or "").strip()
+        if text:
+            return re.split(r"[_|－-]{1,2}", text)[0].strip()
+    return ""
+
+
+def same_site(url: str, other: str) -> bool:
+    return (urlsplit(url).hostname or "") == (urlsplit(other).hostname or "")
+
+
+def wap_twin(url: str) -> str:
+    """Chongqing TRS sites serve ``…_wap.html`` twins of articles: map them to the main page."""
+    return re.sub(r"_wap(\.s?html?)$", r"\1", url)
+
+
+__all__ = ["Candidate", "Discoverer", "ListItem", "ListingPage", "PageRequest", "anchor_title", "clean_url",
+           "item_date", "list_items", "make_soup", "page_title", "same_site", "wap_twin"]

@@ -1,0 +1,78 @@
+"""Bytes -> text for listing and report pages: header charset, then ``<meta>``, then detection.
+
+GB2312/GBK are decoded as GB18030 (their superset; pages labelled GB2312 carry GBK-only
+characters). A ``<meta>`` declaration is not trusted when it does not decode cleanly, nor a GB
+declaration on a body that is valid UTF-8 (old 中国上海 templates, portals.md §4).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_HEADER = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
+_GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "gb18030", "hz-gb-2312"}
+
+
+def normalize_charset(name: str | None) -> str | None:
+    """Python codec name for a declared charset (GB family -> gb18030), None when unknown."""
+    if not name:
+        return None
+    n = name.strip().strip("\"'").lower()
+    if n in _GB:
+        return "gb18030"
+    if n in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
+        return "cp1252" if n.startswith(("iso", "latin")) else "ascii"
+    try:
+        return codecs.lookup(n).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    m = _HEADER.search(content_type or "")
+    return normalize_charset(m.group(1)) if m else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    m = _META.search(body[:4096])
+    return normalize_charset(m.group(1).decode("ascii", "ignore")) if m else None
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Valid UTF-8, allowing a multi-byte character cut at the end (a body read up to a cap)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data" and exc.start >= len(body) - 3
+    return True
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Return ``(text, encoding)``; never raises (the last resort replaces bad bytes)."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", "replace"), "utf-8"
+    hdr = header_charset(content_type)
+    # Error pages and misconfigured servers claim latin-1 for Chinese pages: not a real answer.
+    if hdr and hdr not in ("cp1252", "ascii"):
+        try:
+            return body.decode(hdr), hdr
+        except UnicodeDecodeError:
+            pass
+    meta = meta_charset(body)
+    if meta == "gb18030" and not body.isascii() and _is_utf8(body):
+        return body.decode("utf-8", "replace"), "utf-8"
+    if meta and meta not in ("cp1252", "ascii"):
+        try:
+            return body.decode(meta), meta
+        except UnicodeDecodeError:
+            pass
+    if _is_utf8(body):
+        return body.decode("utf-8", "replace"), "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    enc = normalize_charset(best.encoding) if best is not None else None
+    enc = enc or "gb18030"
+    return body.decode(enc, "replace"), enc

@@ -1,0 +1,157 @@
+"""The whole crawl over real HTTP against the simulator (with faults): found, right, polite, idempotent."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from collector.crawl import RunSummary, collect
+from collector.fetch import FetchSettings
+from collector.sim import run_simulator
+from collector.sim.verify import verify
+
+pytestmark = pytest.mark.slow
+SEED = 11  # a seed whose URLs hit every fault kind at least once (asserted below)
+
+
+class Crawl:
+    def __init__(self, sim: Any, out: Path) -> None:
+        self.sim, self.out = sim, out
+        t0 = time.monotonic()
+        self.first: RunSummary = collect(sim.portals, "2019-2023", out, settings=FetchSettings.for_tests())
+        self.first_seconds = time.monotonic() - t0
+        self.first_log = sim.requests()
+        self.files_after_first = _snapshot(out)
+
+    def state(self, url: str) -> sqlite3.Row:
+        db = sqlite3.connect(self.out / "state" / "crawl.sqlite")
+        db.row_factory = sqlite3.Row
+        row = db.execute("SELECT * FROM fetches WHERE url = ?", (url,)).fetchone()
+        db.close()
+        return row
+
+
+def _snapshot(out: Path) -> dict[str, float]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with run_simulator(seed=SEED, scale=1, faults="default") as sim:
+        yield Crawl(sim, tmp_path_factory.mktemp("crawl"))
+
+
+def _by_id(summary: RunSummary) -> dict[str, Any]:
+    return {p.portal_id: p for p in summary.portals}
+
+
+def test_every_report_found_and_numbers_right(crawl: Crawl) -> None:
+    v = verify(crawl.out, crawl.sim.truth)
+    assert v.found == v.expected == 65
+    assert not v.missing and not v.extra
+    assert not v.mismatches, "\n".join(v.mismatches[:20])
+    media = Counter(t["media"] for t in crawl.sim.truth)
+    assert media["html"] >= 61  # plus whatever attachment formats this machine can render
+
+
+def test_parquet_layout_and_columns(crawl: Crawl) -> None:
+    rows = duckdb.sql(f"""SELECT report_year, count(*) n, sum(s3__new_received__total) s
+        FROM read_parquet('{crawl.out}/reports/**/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1""").fetchall()
+    assert [r[0] for r in rows] == [2019, 2020, 2021, 2022, 2023]
+    truth_sum = sum(t["record"]["s3"]["new_received"]["total"] for t in crawl.sim.truth)
+    assert sum(r[2] for r in rows) == truth_sum
+    assert list((crawl.out / "reports").glob("report_year=2022/*.parquet"))
+
+
+def test_validation_flags_only_the_broken_reports(crawl: Crawl) -> None:
+    errors = dict(duckdb.sql(f"""SELECT canonical_url, validation__errors
+        FROM read_parquet('{crawl.out}/reports/**/*.parquet', hive_partitioning=true)""").fetchall())
+    for t in crawl.sim.truth:
+        assert (errors[t["url"]] > 0) == bool(t["inconsistent"]), t["key"]
+
+
+def test_families_detected_and_summary(crawl: Crawl) -> None:
+    by = _by_id(crawl.first)
+    assert {k: by[k].family for k in ("sim-trs", "sim-hanweb", "sim-vsb", "sim-generic")} == {
+        "sim-trs": "trs", "sim-hanweb": "hanweb", "sim-vsb": "vsb", "sim-generic": "generic"}
+    assert by["sim-waf"].error_code == "blocked" and not by["sim-waf"].collected
+    assert crawl.first.ok and sum(p.records for p in crawl.first.portals) == 65
+    assert by["sim-hanweb"].pages > 3  # column page + dataproxy groups + xxgkAnnualReport seeds
+
+
+def test_noise_pages_never_fetched(crawl: Crawl) -> None:
+    fetched = {r.path for r in crawl.first_log}
+    noise = {n["url"][len(crawl.sim.base_url):] for n in crawl.sim.noise}
+    assert noise and not noise & fetched
+
+
+def test_faults_survived_and_recorded(crawl: Crawl) -> None:
+    kinds = Counter(r.fault for r in crawl.first_log if r.fault)
+    assert set(kinds) == {"error_500", "reset", "slow", "truncated", "rate_limit"}
+    # every URL that misbehaved (other than the traps) was fetched again and ended in the state as fetched
+    traps = {t["url"] for t in crawl.sim.traps}
+    for r in crawl.first_log:
+        if r.fault and crawl.sim.base_url + r.path not in traps:
+            row = crawl.state(crawl.sim.base_url + r.path)
+            if row is not None:
+                assert row["status"] in ("new", "unchanged"), (r.path, row["error"])
+
+
+def test_429_retry_after_honoured(crawl: Crawl) -> None:
+    limited = [r for r in crawl.first_log if r.status == 429]
+    assert limited
+    for r in limited:
+        later = [x.t for x in crawl.first_log if x.path == r.path and x.t > r.t]
+        assert later and later[0] - r.t >= 0.95
+
+
+def test_traps(crawl: Crawl) -> None:
+    base = crawl.sim.base_url
+    traps = {t["kind"]: t["url"] for t in crawl.sim.traps}
+    paths = Counter(r.path for r in crawl.first_log)
+    # robots.txt obeyed: the disallowed report page is never requested
+    assert paths[traps["robots"][len(base):]] == 0
+    assert crawl.state(traps["robots"])["error_code"] == "robots"
+    # the redirect to a mirror site is refused (the mirror is never contacted: it does not exist)
+    assert crawl.state(traps["foreign_redirect"])["error_code"] == "off_allow_list"
+    # 412 challenge: recorded as blocked, asked once, not retried in a loop
+    challenge = [t["url"] for t in crawl.sim.traps if t["kind"] == "challenge"]
+    for url in challenge:
+        assert crawl.state(url)["status"] == "blocked" and crawl.state(url)["http_status"] == 412
+        assert paths[url[len(base):]] == 1
+    # broken links are failures, not crashes; the report with a broken attachment is still stored
+    assert crawl.state(traps["broken"])["http_status"] == 404
+    assert crawl.state(traps["broken_attachment"])["status"] == "failed"
+    assert paths["/robots.txt"] == 1
+
+
+def test_second_run_fetches_nothing_unchanged(crawl: Crawl) -> None:
+    crawl.sim.reset_log()
+    second = collect(crawl.sim.portals, "2019-2023", crawl.out, settings=FetchSettings.for_tests())
+    log = [r for r in crawl.sim.requests() if r.path != "/robots.txt"]
+    full = [r.path for r in log if r.status == 200]
+    assert not full, full[:5]
+    assert log and all(r.status == 304 for r in log if r.conditional)
+    assert sum(p.new for p in second.portals) == 0 and sum(p.records for p in second.portals) == 0
+    assert sum(p.unchanged for p in second.portals) >= 69
+    assert _snapshot(crawl.out) == crawl.files_after_first  # nothing written
+
+    # a republished page (a correction) is the only thing fetched and re-stored in a third run
+    target = next(t for t in crawl.sim.truth if t["portal_id"] == "sim-vsb")
+    crawl.sim.touch(target["url"][len(crawl.sim.base_url):])
+    crawl.sim.reset_log()
+    third = collect(crawl.sim.portals, "2019-2023", crawl.out, settings=FetchSettings.for_tests())
+    assert [r.path for r in crawl.sim.requests() if r.status == 200 and r.path != "/robots.txt"] == [
+        target["url"][len(crawl.sim.base_url):]]
+    assert sum(p.new for p in third.portals) == 1 and sum(p.records for p in third.portals) == 1
+    assert verify(crawl.out, crawl.sim.truth).ok
+
+
+def test_run_time_budget(crawl: Crawl) -> None:
+    assert crawl.first_seconds < 45

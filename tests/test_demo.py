@@ -1,0 +1,66 @@
+"""``xxgk demo`` on a fresh Prefect home: it finishes, shows the dataset, and prints no Prefect noise."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+XXGK = str(Path(sys.executable).with_name("xxgk"))
+NOISE = re.compile(r"Traceback|Exception|temporary server|Stopping|telemetry|prefect\.|Error|WARNING|ERROR", re.I)
+
+
+def prefect_home(factory: pytest.TempPathFactory) -> Path:
+    """One Prefect home for the subprocess tests of a session: its database is migrated once."""
+    return factory.getbasetemp() / "prefect-home"
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """No configured server (the embedded API path), an empty Prefect home, no inherited Prefect settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "XXGK_"))}
+    env.update({"PREFECT_HOME": str(home), "COLUMNS": "120"})
+    return env
+
+
+def test_demo_runs_quietly(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    out = tmp_path / "demo-out"
+    t0 = time.monotonic()
+    res = subprocess.run([XXGK, "demo", "--out", str(out)], env=clean_env(prefect_home(tmp_path_factory)),
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    seconds = time.monotonic() - t0
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+    noisy = [line for line in res.stderr.splitlines() if NOISE.search(line)]
+    assert not noisy, "\n".join(noisy[:20])
+    assert str(out.resolve()) in res.stdout and "duckdb -c" in res.stdout and "read_parquet(" in res.stdout
+    m = re.search(r"simulator: \d+ portals, (\d+) reports", res.stderr)
+    assert m, res.stderr[-2000:]
+    expected = int(m.group(1))
+    assert f"first rows of {expected} reports" in res.stdout
+    n = duckdb.sql(f"select count(*) from read_parquet('{out}/reports/**/*.parquet', hive_partitioning=true)").fetchall()[0]
+    assert n == (expected,)
+    assert seconds < 120  # target < 60 s on an idle 2-core machine; generous under a loaded CI runner
+
+
+
+def test_demo_replaces_only_its_own_output(tmp_path: Path) -> None:
+    from collector.cli_flows import DEMO_MARKER, _prepare_demo_dir
+    from collector.errors import ConfigError
+
+    out = tmp_path / "demo-out"
+    _prepare_demo_dir(out)
+    (out / "old.parquet").write_text("x")
+    _prepare_demo_dir(out)  # an earlier demo's directory: replaced
+    assert (out / DEMO_MARKER).exists() and not (out / "old.parquet").exists()
+    other = tmp_path / "data"
+    other.mkdir()
+    (other / "keep").write_text("x")
+    with pytest.raises(ConfigError):
+        _prepare_demo_dir(other)
+    assert (other / "keep").exists()

@@ -1,0 +1,177 @@
+"""The Prefect flows end to end, as real flow runs (temporary Prefect API) against the portal simulator."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as pads
+import pytest
+import yaml
+
+os.environ.setdefault("XXGK_RETRY_DELAYS", "0.1,0.1")  # before flows.runtime reads it
+
+from flows.backfill import backfill_flow  # noqa: E402
+from flows.collect import collect_flow  # noqa: E402
+from flows.reparse import reparse_flow  # noqa: E402
+from flows.report import RunFailed  # noqa: E402
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+
+from collector.config import portals_to_yaml  # noqa: E402
+from collector.sim import run_simulator  # noqa: E402
+from collector.sim.verify import verify  # noqa: E402
+
+pytestmark = pytest.mark.slow
+SEED = 11
+YEARS = (2019, 2023)
+# fast fetches against the simulator (FetchSettings.for_tests, as a flow parameter)
+FAST = {"connect_timeout": 2.0, "read_timeout": 2.0, "total_timeout": 10.0, "backoff_base": 0.05,
+        "backoff_max": 0.2, "max_retry_after": 5.0}
+
+
+@pytest.fixture(scope="module")
+def prefect_api() -> Any:
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture(scope="module")
+def sim() -> Any:
+    with run_simulator(seed=SEED, scale=1, faults="default") as s:
+        yield s
+
+
+def _run(flow: Any, **kw: Any) -> dict[str, Any]:
+    return flow(allow_loopback=True, polite=False, fetch=FAST, **kw)
+
+
+def _parquet_files(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+
+
+def _table(out: Path, name: str) -> list[dict[str, Any]]:
+    part = "hive" if name != "documents" else None
+    return pads.dataset(str(out / name), format="parquet", partitioning=part).to_table().to_pylist()
+
+
+@pytest.fixture(scope="module")
+def collected(prefect_api: Any, sim: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A backfill of the simulator's years: the collect flow as a subflow, with explicit years."""
+    out = tmp_path_factory.mktemp("flows") / "out"
+    summary = _run(backfill_flow, start=YEARS[0], end=YEARS[1], portals_file=str(sim.portals_path), out=str(out),
+                   batch_size=10)
+    return out, summary
+
+
+def test_backfill_equals_ground_truth(collected: tuple[Path, dict[str, Any]], sim: Any) -> None:
+    out, summary = collected
+    v = verify(out, sim.truth)
+    assert v.found == v.expected == len(sim.truth)
+    assert not v.missing and not v.extra, (v.missing[:5], v.extra[:5])
+    assert not v.mismatches, "\n".join(v.mismatches[:20])
+    ids = [r["report_id"] for r in _table(out, "reports")]
+    assert len(ids) == len(set(ids))
+    by = {p["portal_id"]: p for p in summary["portals"]}
+    assert summary["ok"] and summary["totals"]["records"] == len(sim.truth)
+    assert by["sim-waf"]["blocked"] == 1 and not by["sim-waf"]["collected"]  # refused, reported, run not failed
+    assert all(by[p]["collected"] and by[p]["new"] > 0 for p in ("sim-trs", "sim-hanweb", "sim-vsb", "sim-generic"))
+    assert sum(p["findings"].get("rule 1 error", 0) for p in summary["portals"]) >= 1  # broken reports flagged
+
+
+def test_second_run_adds_nothing(collected: tuple[Path, dict[str, Any]], sim: Any) -> None:
+    out, _ = collected
+    before = _parquet_files(out)
+    again = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), years=list(range(YEARS[0], YEARS[1] + 1)))
+    t = again["totals"]
+    assert t["new"] == t["updated"] == t["records"] == 0 and again["rows_written"] == 0
+    assert t["unchanged"] == len(sim.truth)
+    assert _parquet_files(out) == before
+
+    # a republished page (a correction) is counted as updated and is the only report re-written
+    target = next(x for x in sim.truth if x["portal_id"] == "sim-vsb" and x["media"] == "html")
+    sim.touch(target["url"][len(sim.base_url):])
+    third = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), portal_ids=["sim-vsb"],
+                 years=list(range(YEARS[0], YEARS[1] + 1)))
+    assert third["totals"]["updated"] == 1 and third["totals"]["new"] == 0 and third["totals"]["records"] == 1
+    assert verify(out, sim.truth).ok
+
+
+def test_failed_portal_is_reported_others_complete(prefect_api: Any, sim: Any, tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on: the portal's server is down
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    vsb = next(p for p in sim.portals if p.id == "sim-vsb")
+    down = vsb.model_copy(update={"id": "sim-down", "start_urls": [f"http://127.0.0.1:{dead}/zfxxgknb/"]})
+    cfg = tmp_path / "portals.yaml"
+    cfg.write_text(portals_to_yaml([vsb, down]), "utf-8")
+    fetch = {**FAST, "retries": 0}
+    summary = collect_flow(portals_file=str(cfg), out=str(tmp_path / "out"), years=[2022, 2023], allow_loopback=True,
+                           polite=False, fetch=fetch)
+    by = {p["portal_id"]: p for p in summary["portals"]}
+    assert summary["ok"]
+    assert not by["sim-down"]["collected"] and by["sim-down"]["failed"] == 1 and by["sim-down"]["error"]
+    assert by["sim-vsb"]["collected"] and by["sim-vsb"]["records"] > 0
+
+    cfg.write_text(portals_to_yaml([down]), "utf-8")
+    with pytest.raises(RunFailed) as err:  # every portal failed: the run fails (after reporting)
+        collect_flow(portals_file=str(cfg), out=str(tmp_path / "out2"), years=[2023], allow_loopback=True,
+                     polite=False, fetch=fetch)
+    assert err.value.summary["portals"][0]["portal_id"] == "sim-down"
+
+
+def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[str, Any]], sim: Any,
+                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, _ = collected
+    out = tmp_path / "out"
+    shutil.copytree(src, out)
+    before = {r["report_id"]: r for r in _table(out, "reports")}
+    import collector.parse.record as record
+    import collector.pipeline as pipeline
+
+    bumped = record.PARSER_VERSION + "+bump"
+    monkeypatch.setattr(record, "PARSER_VERSION", bumped)
+    monkeypatch.setattr(pipeline, "PARSER_VERSION", bumped)
+    sim.reset_log()
+    summary = reparse_flow(out=str(out), batch_size=20)
+    assert sim.requests() == []  # no HTTP at all
+    after = {r["report_id"]: r for r in _table(out, "reports")}
+    assert set(after) == set(before)
+    assert {r["parser_version"] for r in after.values()} == {bumped}
+    latest: dict[str, dict[str, Any]] = {}  # an older body of a republished page keeps its old row, as history
+    for r in sorted(_table(out, "documents"), key=lambda r: r["processed_at"]):
+        latest[r["source_url"]] = r
+    assert {r["parser_version"] for r in latest.values()} == {bumped}
+    assert summary["totals"]["records"] == len(before) and summary["ok"]
+    assert verify(out, sim.truth).ok
+
+    # the re-parse marked the crawl state: a collect run with the bumped parser has nothing left to do
+    again = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), years=[2023])
+    assert again["rows_written"] == 0 and again["totals"]["records"] == 0
+
+
+def test_reparse_filters(collected: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    src, _ = collected
+    out = tmp_path / "out"
+    shutil.copytree(src, out)
+    summary = reparse_flow(out=str(out), years=[2021], portal_ids=["sim-trs"], compact=False)
+    assert [p["portal_id"] for p in summary["portals"]] == ["sim-trs"]
+    n = sum(1 for r in _table(out, "reports") if r["report_year"] == 2021 and r["portal_id"] == "sim-trs")
+    assert summary["totals"]["records"] == n > 0
+
+
+def test_deployment_file_entrypoints_load() -> None:
+    """Every entry point of deployments/prefect.yaml names a flow (the deploy test checks the server side)."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    root = Path(__file__).resolve().parents[1]
+    spec = yaml.safe_load((root / "deployments" / "prefect.yaml").read_text("utf-8"))
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        names = {load_flow_from_entrypoint(d["entrypoint"]).name for d in spec["deployments"]}
+    finally:
+        os.chdir(cwd)
+    assert names == {"xxgk-collect", "xxgk-backfill", "xxgk-reparse"}
