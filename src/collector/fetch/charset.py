@@ -53,6 +53,8 @@ def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """Return ``(text, encoding)``; never raises (the last resort replaces bad bytes)."""
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "utf-8"
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", "replace"), "utf-16"
     hdr = header_charset(content_type)
     # Error pages and misconfigured servers claim latin-1 for Chinese pages: not a real answer.
     if hdr and hdr not in ("cp1252", "ascii"):
