@@ -15,6 +15,7 @@ from typing import Any
 
 from collector.models import Document, Table
 from collector.sim.layout import S3_COLS, S3_OTHER_2021, S3_RESULT_GROUPS, S4_BLOCKS, S4_COLS
+from collector.sim.truth import flat_numbers  # noqa: F401 - re-exported for the extract tests
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "attachments"
 BLANKS = {"", "—", "-", "/", "无", "－"}
@@ -131,19 +132,3 @@ def _distinct_run(cells: list[str], n: int) -> list[str]:
 
 def all_mismatches(doc: Document, truth: dict[str, Any]) -> list[str]:
     return s2_mismatches(doc, truth) + s3_mismatches(doc, truth) + s4_mismatches(doc, truth)
-
-
-def flat_numbers(rec: dict[str, Any]) -> dict[str, Any]:
-    """Every number field of a record as dotted path -> value (s2/s3/s4)."""
-    out: dict[str, Any] = {}
-
-    def walk(prefix: str, node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(f"{prefix}.{k}" if prefix else k, v)
-        else:
-            out[prefix] = node
-
-    for sec in ("s2", "s3", "s4"):
-        walk(sec, rec.get(sec) or {})
-    return out

@@ -16,6 +16,7 @@ from typing import Any
 from collector.parse.labels import S3_COLUMNS, S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021, S4_BLOCKS, S4_COLUMNS
 from collector.parse.record import empty_numbers
 from collector.sim.layout import Layout, LayoutTable, record_to_layout
+from collector.sim.truth import flat_numbers
 
 
 def make_record(fmt: str = "gb2021", year: int = 2023, seed: int = 1, agency: str = "测试市统计局",
@@ -83,19 +84,7 @@ def make_record(fmt: str = "gb2021", year: int = 2023, seed: int = 1, agency: st
     return rec
 
 
-def numbers_of(rec: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-
-    def walk(prefix: str, node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(f"{prefix}.{k}" if prefix else k, v)
-        else:
-            out[prefix] = node
-
-    for sec in ("s2", "s3", "s4"):
-        walk(sec, rec.get(sec))
-    return out
+numbers_of = flat_numbers
 
 
 def _paragraphs() -> dict[int, list[str]]:
