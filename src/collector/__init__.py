@@ -5,8 +5,11 @@ Public API (flows and users import from here; everything else is private):
 * :func:`process_document` / :func:`process_candidate` — bytes -> validated record (or a recorded failure)
 * :func:`bytes_to_document`, :func:`document_to_record`, :func:`validate_record` — the pure stages
 * :class:`Dataset` — the Parquet dataset (reports, cells, findings, documents)
+* :func:`discover_portal`, :func:`fetch_candidates`, :func:`process_refs`, :func:`collect` — the crawl stages
 """
 
+from collector.config import Portal, load_portals
+from collector.crawl import collect, discover_portal, fetch_candidates, process_refs
 from collector.extract import bytes_to_document
 from collector.parse.record import PARSER_VERSION, document_to_record
 from collector.pipeline import Outcome, SourceContext, process_candidate, process_document
@@ -19,6 +22,12 @@ __version__ = "0.1.0"
 __all__ = [
     "PARSER_VERSION",
     "Dataset",
+    "Portal",
+    "collect",
+    "discover_portal",
+    "fetch_candidates",
+    "load_portals",
+    "process_refs",
     "Outcome",
     "SourceContext",
     "bytes_to_document",
