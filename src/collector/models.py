@@ -75,29 +75,42 @@ class Document:
         return [b for b in self.blocks if isinstance(b, Table)]
 
 
-def grid_from_spans(cells: list[list[tuple[str, int, int]]], where: str = "") -> Table:
-    """Resolve rows of ``(text, rowspan, colspan)`` into a rectangular :class:`Table`.
+def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[int, int, int, int, str]], int]:
+    """Place rows of ``(text, rowspan, colspan)`` on a grid: ``(row, col, rowspan, colspan, text)`` and the width.
 
-    This is the HTML/DOCX table algorithm: each cell is placed at the first free slot of its
-    row, then fills ``rowspan x colspan`` slots. Spans are clamped (hostile documents use
-    ``rowspan=65535``) so the grid stays bounded by the real row count.
+    The HTML/DOCX table algorithm: each cell goes to the first free slot of its row and fills
+    ``rowspan x colspan`` slots. Spans are clamped (hostile documents use ``rowspan=65535``) so
+    the grid stays bounded by the real row count.
     """
-    grid: dict[tuple[int, int], str] = {}
-    copies: set[tuple[int, int]] = set()
-    nrows = len(cells)
-    for r, row in enumerate(cells):
+    taken: set[tuple[int, int]] = set()
+    out: list[tuple[int, int, int, int, str]] = []
+    nrows = len(rows)
+    for r, row in enumerate(rows):
         c = 0
         for text, rowspan, colspan in row:
-            while (r, c) in grid:
+            while (r, c) in taken:
                 c += 1
             rowspan = max(1, min(rowspan, nrows - r))
             colspan = max(1, min(colspan, 64))
             for dr in range(rowspan):
                 for dc in range(colspan):
-                    grid[(r + dr, c + dc)] = text
-                    if dr or dc:
-                        copies.add((r + dr, c + dc))
+                    taken.add((r + dr, c + dc))
+            out.append((r, c, rowspan, colspan, text))
             c += colspan
-    width = max((c for _, c in grid), default=-1) + 1
-    rows = [[grid.get((r, c), "") for c in range(width)] for r in range(nrows)]
+    width = max((c + cs for _, c, _, cs, _ in out), default=0)
+    return out, width
+
+
+def grid_from_spans(cells: list[list[tuple[str, int, int]]], where: str = "") -> Table:
+    """Resolve rows of ``(text, rowspan, colspan)`` into a rectangular :class:`Table` (copies marked)."""
+    placed, width = span_positions(cells)
+    grid: dict[tuple[int, int], str] = {}
+    copies: set[tuple[int, int]] = set()
+    for r, c, rowspan, colspan, text in placed:
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                grid[(r + dr, c + dc)] = text
+                if dr or dc:
+                    copies.add((r + dr, c + dc))
+    rows = [[grid.get((r, c), "") for c in range(width)] for r in range(len(cells))]
     return Table(rows=rows, copies=copies, where=where)

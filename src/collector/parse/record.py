@@ -15,7 +15,7 @@ from typing import Any
 
 from collector.errors import NotAReport
 from collector.models import Document, Table
-from collector.parse.labels import S3_COLUMNS, S3_OTHER_SUBROWS
+from collector.parse.labels import S3_COLUMNS, S3_OTHER_SUBROWS, S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
 from collector.parse.metadata import extract_metadata
 from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
 from collector.parse.prose import prose_figures
@@ -208,16 +208,12 @@ def _simplify(doc: Document) -> None:
 
 
 def _expected_s3_rows(fmt: str) -> list[str]:
-    from collector.parse.labels import S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
-
     rows = S3_RESULT_ROWS_2021 if fmt == "gb2021" else S3_RESULT_ROWS_2019
     return ["new_received", "carried_over_in", *rows, "results_total", "carried_over_out"]
 
 
 def derive(rec: dict[str, Any]) -> dict[str, float | int | None]:
     """Analyst figures computed from the table, always under ``derived`` (never mixed with read cells)."""
-    from collector.parse.labels import S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
-
     s3 = rec.get("s3") or {}
     fmt = rec.get("format_version")
     out: dict[str, float | int | None] = {}

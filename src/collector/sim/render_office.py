@@ -11,31 +11,11 @@ from __future__ import annotations
 import io
 import re
 
-from collector.sim.layout import Layout, LayoutTable, SpanRow
+from collector.models import span_positions
+from collector.sim.layout import Layout, LayoutTable
 
 _PLAIN_INT = re.compile(r"^\d+$")
 _PLAIN_DEC = re.compile(r"^\d+\.\d+$")
-
-
-def span_positions(rows: list[SpanRow]) -> tuple[list[tuple[int, int, int, int, str]], int]:
-    """(row, col, rowspan, colspan, text) of every cell, placed like ``grid_from_spans``; and the width."""
-    taken: set[tuple[int, int]] = set()
-    out: list[tuple[int, int, int, int, str]] = []
-    nrows = len(rows)
-    for r, row in enumerate(rows):
-        c = 0
-        for text, rowspan, colspan in row:
-            while (r, c) in taken:
-                c += 1
-            rowspan = max(1, min(rowspan, nrows - r))
-            colspan = max(1, colspan)
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken.add((r + dr, c + dc))
-            out.append((r, c, rowspan, colspan, text))
-            c += colspan
-    width = max((c + cs for _, c, _, cs, _ in out), default=0)
-    return out, width
 
 
 def _add_sliver(cells: list[tuple[int, int, int, int, str]], after: int) -> list[tuple[int, int, int, int, str]]:

@@ -127,13 +127,12 @@ class Dataset:
         if not rows and not drop_keys:
             return 0, 0
         data = conform(rows, spec.schema, table) if rows else spec.schema.empty_table()
-        keys = set(self._key_strings(data, spec.key).to_pylist()) if rows else set()
-        # last row of a key within the batch wins
-        if rows and len(keys) < data.num_rows and table != "cells" and table != "findings":
-            seen: dict[str, int] = {}
-            for i, k in enumerate(self._key_strings(data, spec.key).to_pylist()):
-                seen[k] = i
-            data = data.take(sorted(seen.values()))
+        row_keys = self._key_strings(data, spec.key).to_pylist()
+        keys = set(row_keys)
+        # one row per key (reports, documents): the last row of a key within the batch wins
+        if len(keys) < data.num_rows and table not in ("cells", "findings"):
+            last = {k: i for i, k in enumerate(row_keys)}
+            data = data.take(sorted(last.values()))
         remove = keys | (drop_keys or set())
         new_files: set[str] = set()
         if spec.partition:
