@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.store.dataset import Dataset
-from collector.validate import validate_dataset
+from collector.validate import rule_name, validate_dataset
 
 
 def check_dataset(root: str | Path) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def check_dataset(root: str | Path) -> dict[str, Any]:
         "documents": len(docs),
         "failed_documents": sum(1 for s in docs if s == "failed"),
         "dataset_findings": len(rows),
-        "by_rule": [{"rule": r, "severity": s, "count": n, "example": example[(r, s)]}
+        "by_rule": [{"rule": r, "name": rule_name(r), "severity": s, "count": n, "example": example[(r, s)]}
                     for (r, s), n in sorted(counts.items())],
         "reports_with_errors": len({f["report_id"] for f in findings if f["severity"] == "error"}),
     }

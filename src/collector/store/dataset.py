@@ -12,6 +12,12 @@ Guarantees, and how:
 * **One writer** — a lock file serialises writers on a local root (Prefect's concurrency limit
   does it across workers).
 
+* **Self-describing, versioned files** — every file carries the schema version and each column's
+  description, Chinese label and unit (Arrow field metadata, plus an ``xxgk:columns`` JSON entry
+  DuckDB can read); the root gets a generated ``README.md`` codebook when data is written. Files
+  of an older layout are upgraded when read and rewritten in the current one whenever a file is
+  rewritten; :meth:`Dataset.migrate` rewrites them all (``collector.store.migrate``).
+
 The root is a local path or any URI pyarrow.fs understands (``s3://…``, ``gs://…``).
 """
 
@@ -35,9 +41,11 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from collector.errors import StoreError
-from collector.schema import TableSpec, conform, table_specs
+from collector.schema import TableSpec, columns_kv, conform, table_specs
+from collector.store.migrate import is_current, upgrade
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+_CURRENT: dict[str, bool] = {}  # file path -> written in the current layout (files are never modified)
 
 
 @dataclass
@@ -101,14 +109,19 @@ class Dataset:
         )
 
     # -- writing -----------------------------------------------------------------------------
-    def _atomic_write(self, table: pa.Table, directory: str) -> str:
+    def _atomic_write(self, table: pa.Table, directory: str, spec: TableSpec) -> str:
+        """Write one file in the current layout (an older table is upgraded on the way)."""
+        if not table.schema.equals(spec.file_schema, check_metadata=True):
+            table = upgrade(table, spec)  # also drops metadata read from an older file
         self.fs.create_dir(directory, recursive=True)
         name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
         tmp = f"{directory}/.{name}.tmp"
         final = f"{directory}/{name}"
-        with self.fs.open_output_stream(tmp) as out:
-            pq.write_table(table, out, compression="zstd")
+        with self.fs.open_output_stream(tmp) as out, pq.ParquetWriter(out, table.schema, compression="zstd") as w:
+            w.write_table(table)
+            w.add_key_value_metadata(columns_kv(spec.name))
         self.fs.move(tmp, final)
+        _CURRENT[final] = True
         return final
 
     def _key_strings(self, table: pa.Table, key: tuple[str, ...]) -> pa.Array:
@@ -142,9 +155,9 @@ class Dataset:
                 groups[v].append(i)
             for value, idx in groups.items():
                 chunk = data.take(idx).drop_columns([spec.partition])
-                new_files.add(self._atomic_write(chunk, self._partition_dir(spec, value)))
+                new_files.add(self._atomic_write(chunk, self._partition_dir(spec, value), spec))
         elif data.num_rows:
-            new_files.add(self._atomic_write(data, self.table_dir(table)))
+            new_files.add(self._atomic_write(data, self.table_dir(table), spec))
         replaced = self._remove_keys(spec, remove, keep=new_files)
         return data.num_rows, replaced
 
@@ -167,7 +180,7 @@ class Dataset:
             kept = full.filter(pc.invert(mask))
             removed += hits
             if kept.num_rows:
-                self._atomic_write(kept, path.rsplit("/", 1)[0])
+                self._atomic_write(kept, path.rsplit("/", 1)[0], spec)
             self.fs.delete_file(path)
         return removed
 
@@ -199,7 +212,25 @@ class Dataset:
                     keys |= {f"{r['report_id']}\x1frecord" for r in reports}
                 written, replaced = self.write_rows(name, rows, drop_keys=None if name == "documents" else keys)
                 stats.rows[name], stats.replaced[name] = written, replaced
+            self.write_codebook()
         return stats
+
+    def write_codebook(self) -> bool:
+        """Write the root's ``README.md`` (tables, columns, rules) if missing or stale; True if written."""
+        from collector.store.codebook import render_readme
+
+        text = render_readme()
+        path = f"{self.path}/README.md"
+        info = self.fs.get_file_info(path)
+        if info.type == pafs.FileType.File:
+            with self.fs.open_input_stream(path) as fh:
+                if fh.read().decode("utf-8", "replace") == text:
+                    return False
+        tmp = f"{self.path}/.README.md.{uuid.uuid4().hex[:8]}.tmp"
+        with self.fs.open_output_stream(tmp) as out:
+            out.write(text.encode("utf-8"))
+        self.fs.move(tmp, path)
+        return True
 
     def _superseded(self, reports: list[dict[str, Any]]) -> set[str]:
         """Ids of stored reports from the same source URL under a different id (year re-read)."""
@@ -215,16 +246,60 @@ class Dataset:
         return out
 
     # -- reading & maintenance ---------------------------------------------------------------------
+    def _is_current(self, path: str, spec: TableSpec) -> bool:
+        known = _CURRENT.get(path)
+        if known is None:
+            known = _CURRENT[path] = is_current(pq.read_schema(path, filesystem=self.fs), spec)
+        return known
+
+    def _read_file(self, path: str, spec: TableSpec) -> pa.Table:
+        """One file in the current layout (upgraded if older), with its partition column."""
+        with self.fs.open_input_file(path) as fh:
+            t = upgrade(pq.read_table(fh), spec)
+        if spec.partition:
+            seg = path.rsplit("/", 2)[-2]
+            raw = seg.split("=", 1)[1] if seg.startswith(f"{spec.partition}=") else HIVE_NULL
+            value = None if raw == HIVE_NULL else int(raw)
+            t = t.append_column(spec.schema.field(spec.partition), pa.array([value] * t.num_rows, pa.int64()))
+        return t.select(spec.schema.names).cast(spec.schema)
+
     def read(self, table: str, columns: list[str] | None = None, filter: Any = None) -> pa.Table:  # noqa: A002
+        """The table in the current layout, every column documented; files of an older layout are upgraded."""
         spec = self.specs[table]
         files = self._files(table)
         if not files:
             schema = spec.schema
             return schema.empty_table() if columns is None else schema.empty_table().select(columns)
-        part = ds.partitioning(pa.schema([(spec.partition, pa.int64())]), flavor="hive") if spec.partition else None
-        dset = ds.dataset(files, filesystem=self.fs, format="parquet", partitioning=part,
-                          partition_base_dir=self.table_dir(table), schema=spec.schema)
-        return dset.to_table(columns=columns, filter=filter)
+        current = [f for f in files if self._is_current(f, spec)]
+        parts = []
+        if current:
+            part = ds.partitioning(pa.schema([(spec.partition, pa.int64())]), flavor="hive") if spec.partition else None
+            dset = ds.dataset(current, filesystem=self.fs, format="parquet", partitioning=part,
+                              partition_base_dir=self.table_dir(table), schema=spec.schema)
+            parts.append(dset.to_table(columns=columns, filter=filter))
+        for path in (f for f in files if f not in set(current)):
+            t = self._read_file(path, spec)
+            if filter is not None:
+                t = t.filter(filter)
+            parts.append(t.select(columns) if columns is not None else t)
+        return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+    def migrate(self) -> int:
+        """Rewrite every file of an older layout in the current one; returns the files rewritten."""
+        done = 0
+        with self.lock():
+            for spec in self.specs.values():
+                for path in self._files(spec.name):
+                    if self._is_current(path, spec):
+                        continue
+                    with self.fs.open_input_file(path) as fh:
+                        old = pq.read_table(fh)
+                    self._atomic_write(old, path.rsplit("/", 1)[0], spec)
+                    self.fs.delete_file(path)
+                    done += 1
+            if done:
+                self.write_codebook()
+        return done
 
     def repair(self) -> int:
         """Drop older duplicates of a key left by a crash between writing and replacing."""
@@ -255,7 +330,7 @@ class Dataset:
         mask = pc.is_in(self._key_strings(full, spec.key), value_set=pa.array(sorted(keys), pa.string()))
         kept = full.filter(pc.invert(mask))
         if kept.num_rows:
-            self._atomic_write(kept, path.rsplit("/", 1)[0])
+            self._atomic_write(kept, path.rsplit("/", 1)[0], spec)
         self.fs.delete_file(path)
         return full.num_rows - kept.num_rows
 
@@ -290,14 +365,15 @@ class Dataset:
                     tables = []
                     for p in files:
                         with self.fs.open_input_file(p) as fh:
-                            tables.append(pq.read_table(fh))
+                            t = pq.read_table(fh)
+                        tables.append(t if self._is_current(p, spec) else upgrade(t, spec))
                     try:
                         combined = pa.concat_tables(tables, promote_options="default")
                     except pa.ArrowInvalid as exc:  # pragma: no cover - schema drift
                         raise StoreError(f"cannot compact {directory}: {exc}") from exc
                     if combined.num_rows > max_rows:
                         continue
-                    self._atomic_write(combined, directory)
+                    self._atomic_write(combined, directory, spec)
                     for p in files:
                         self.fs.delete_file(p)
                     merged += len(files)
