@@ -45,7 +45,9 @@ from collector.schema import TableSpec, columns_kv, conform, table_specs
 from collector.store.migrate import is_current, upgrade
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
-_CURRENT: dict[str, bool] = {}  # file path -> written in the current layout (files are never modified)
+# (path, size, mtime) -> the file is in the current layout; the project never rewrites a file in place,
+# size and mtime guard against anyone who does
+_CURRENT: dict[tuple[str, int | None, int | None], bool] = {}
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Dataset:
             self.fs, self.path, self.local = pafs.LocalFileSystem(), str(Path(root).resolve()), True
         self.root = root
         self.specs = table_specs()
+        self._stat: dict[str, tuple[int | None, int | None]] = {}
         self.fs.create_dir(self.path, recursive=True)
         if repair:
             with self.lock():
@@ -102,11 +105,10 @@ class Dataset:
         if info.type == pafs.FileType.NotFound:
             return []
         sel = pafs.FileSelector(base, recursive=True)
-        return sorted(
-            (f.path for f in self.fs.get_file_info(sel)
-             if f.type == pafs.FileType.File and f.base_name.startswith("part-") and f.path.endswith(".parquet")),
-            key=lambda p: p.rsplit("/", 1)[-1],
-        )
+        infos = [f for f in self.fs.get_file_info(sel)
+                 if f.type == pafs.FileType.File and f.base_name.startswith("part-") and f.path.endswith(".parquet")]
+        self._stat.update({f.path: (f.size, f.mtime_ns) for f in infos})
+        return sorted((f.path for f in infos), key=lambda p: p.rsplit("/", 1)[-1])
 
     # -- writing -----------------------------------------------------------------------------
     def _atomic_write(self, table: pa.Table, directory: str, spec: TableSpec) -> str:
@@ -121,7 +123,6 @@ class Dataset:
             w.write_table(table)
             w.add_key_value_metadata(columns_kv(spec.name))
         self.fs.move(tmp, final)
-        _CURRENT[final] = True
         return final
 
     def _key_strings(self, table: pa.Table, key: tuple[str, ...]) -> pa.Array:
@@ -247,9 +248,10 @@ class Dataset:
 
     # -- reading & maintenance ---------------------------------------------------------------------
     def _is_current(self, path: str, spec: TableSpec) -> bool:
-        known = _CURRENT.get(path)
+        key = (path, *self._stat.get(path, (None, None)))
+        known = _CURRENT.get(key)
         if known is None:
-            known = _CURRENT[path] = is_current(pq.read_schema(path, filesystem=self.fs), spec)
+            known = _CURRENT[key] = is_current(pq.read_schema(path, filesystem=self.fs), spec)
         return known
 
     def _read_file(self, path: str, spec: TableSpec) -> pa.Table:
