@@ -176,7 +176,7 @@ def test_markdown_and_html_carry_the_same_tables(root: Path, summary: DatasetSum
     assert "[summary.html](file:///x/summary.html)" in md
     path = write_html(summary, tmp_path / "r" / "summary.html")
     html = path.read_text("utf-8")
-    assert "<td>p-b</td><td>2</td><td>2022, 2023</td><td>2021</td><td>0</td>" in html
+    assert '<td>p-b</td><td class="num">2</td><td>2022, 2023</td><td>2021</td><td class="num">0</td>' in html
     assert html.count('class="chart"') == 9
     assert "vegaEmbed" in html and 'src="http' not in html and "<link" not in html  # no CDN: offline
 

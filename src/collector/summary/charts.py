@@ -18,7 +18,7 @@ SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e67e22", "info": "#7f8c8d"}
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    spec = chart.configure(font=FONT).configure_view(strokeWidth=0).to_dict()
+    spec = chart.configure(font=FONT).configure_view(strokeWidth=0).configure_axisX(labelAngle=0).to_dict()
     spec.pop("$schema", None)  # a URL; the inlined library needs no schema fetch
     return spec
 
@@ -93,7 +93,7 @@ def figure(s: DatasetSummary, metric: str) -> dict[str, Any] | None:
     scale = alt.Scale(domain=[0, 1]) if rate else alt.Scale(type="symlog")
     base = alt.Chart(alt.Data(values=values)).encode(x=alt.X("report_year:O", title="report year"))
     tip = ["report_year:O", "reports:Q", "p10:Q", "p25:Q", "median:Q", "p75:Q", "p90:Q", "max:Q"]
-    whisker = base.mark_rule(color="#555").encode(y=alt.Y("p10:Q", title=f"{label} ({unit})", scale=scale),
+    whisker = base.mark_rule(color="#555").encode(y=alt.Y("p10:Q", title=f"{label.split(' (')[0]} ({unit})", scale=scale),
                                                   y2="p90:Q", tooltip=tip)
     box = base.mark_bar(size=26, color="#6baed6").encode(y=alt.Y("p25:Q", scale=scale), y2="p75:Q", tooltip=tip)
     median = base.mark_tick(color="#08306b", size=26, thickness=2).encode(y=alt.Y("median:Q", scale=scale), tooltip=tip)

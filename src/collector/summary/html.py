@@ -64,7 +64,7 @@ body{font-family:{{ font|safe }};margin:2rem auto;max-width:1100px;padding:0 1re
 h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
 nav a{margin-right:1rem;font-size:.9rem} .meta{color:#666;font-size:.85rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0} th,td{border:1px solid #ddd;padding:.2rem .5rem}
-th{background:#f5f5f5;text-align:left} td{text-align:right} td:first-child{text-align:left}
+th{background:#f5f5f5;text-align:left} td{text-align:left} td.num{text-align:right}
 .chart{margin:.8rem 0;min-height:40px} .more{color:#666;font-size:.85rem} .notes li{color:#555;font-size:.85rem}
 </style>
 <script>{{ bundle|safe }}</script>
@@ -78,7 +78,7 @@ th{background:#f5f5f5;text-align:left} td{text-align:right} td:first-child{text-
 {% if sec.key in charts %}<div class="chart" data-spec="spec-{{ sec.key }}" role="img" aria-label="{{ sec.title }}"></div>
 <script type="application/json" id="spec-{{ sec.key }}">{{ charts[sec.key]|tojson }}</script>{% endif %}
 {% if sec.rows %}<table><thead><tr>{% for c in sec.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
-{% for row in sec.rows %}<tr>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>
+{% set num = sec.numeric() %}{% for row in sec.rows %}<tr>{% for v in row %}<td{% if num[loop.index0] %} class="num"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>{% else %}<p class="more">Nothing to show.</p>{% endif %}
 {% if sec.more %}<p class="more">… and {{ sec.more }} more rows.</p>{% endif %}
 </section>

@@ -6,6 +6,7 @@ findings, key figures, data quality); HTML adds a chart to it, markdown prints i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,14 @@ class Section:
     rows: list[list[str]]
     more: int = 0                     # rows left out of ``rows`` (long tables are cut, the rest counted)
     notes: list[str] = field(default_factory=list)
+
+    def numeric(self) -> list[bool]:
+        """Per column: every cell is a number (or blank), so it is right-aligned."""
+        return [all(_NUMBER.fullmatch(r[i]) for r in self.rows) if self.rows else False
+                for i in range(len(self.columns))]
+
+
+_NUMBER = re.compile(r"–|-?[\d,]+(\.\d+)?( %)?")
 
 
 def fmt(v: Any, kind: str = "") -> str:
