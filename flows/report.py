@@ -184,6 +184,7 @@ class RunReport:
         fut.wait()
         if fut.state.is_completed():
             self.dataset = fut.result()
+            self.spans.append(self.dataset.span)
             if self.dataset.error:
                 self.notes.append(self.dataset.error)
         else:

@@ -84,6 +84,7 @@ class DatasetReport:
     markdown: str
     html: str | None = None
     error: str | None = None
+    span: Span = (0.0, 0.0)
 
 
 # -- helpers the flows call directly (cheap, no I/O worth a task) -------------------------------------
@@ -236,6 +237,7 @@ def summarise_dataset(out: str) -> DatasetReport:
     """The dataset summary (``collector.summary``): markdown for the artifact, and ``OUT/summary.html``."""
     from collector.summary import summarise, summary_markdown, write_html
 
+    t0 = time.perf_counter()
     s = summarise(out)
     html, error = None, None
     try:
@@ -244,7 +246,7 @@ def summarise_dataset(out: str) -> DatasetReport:
         error = f"the HTML report could not be written: {type(exc).__name__}: {exc}"
         logger().warning(error)
     link = Path(html).as_uri() if html else None
-    return DatasetReport(summary_markdown(s, html_link=link), html, error)
+    return DatasetReport(summary_markdown(s, html_link=link), html, error, span=(t0, time.perf_counter()))
 
 
 __all__ = ["DatasetReport", "Discovered", "FetchedBatch", "WrittenBatch", "compact_dataset", "discover", "fetch_batch",

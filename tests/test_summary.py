@@ -181,6 +181,23 @@ def test_markdown_and_html_carry_the_same_tables(root: Path, summary: DatasetSum
     assert "vegaEmbed" in html and 'src="http' not in html and "<link" not in html  # no CDN: offline
 
 
+def test_chart_specs_are_valid_vega_lite(summary: DatasetSummary) -> None:
+    import jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from collector.summary.charts import charts
+
+    specs = charts(summary)
+    assert set(specs) == {"coverage", "missing", "timeliness", "findings", "quality", "figure-applications",
+                          "figure-grant_rate", "figure-reviews", "figure-lawsuits"}
+    validator = jsonschema.Draft7Validator(load_schema())
+    for key, spec in specs.items():
+        errors = [e.message for e in validator.iter_errors(spec)]
+        assert not errors, (key, errors[:3])
+    # the charts draw the tables' numbers: the coverage chart's data is the coverage table
+    assert specs["coverage"]["data"]["values"] == summary.coverage
+
+
 def test_text_from_reports_is_escaped() -> None:
     s = DatasetSummary(root="/x", generated_at="now", schema_version="2.0.0", overview={
         "reports": 1, "agencies": 1, "portals": 1, "provinces": 1, "first_year": 2023, "last_year": 2023,

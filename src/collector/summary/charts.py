@@ -18,7 +18,10 @@ SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e67e22", "info": "#7f8c8d"}
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    spec = chart.configure(font=FONT).configure_view(strokeWidth=0).configure_axisX(labelAngle=0).to_dict()
+    # Not validated here: validating the inline data against the Vega-Lite schema costs seconds per run;
+    # tests validate every spec and draw it in a browser.
+    chart = chart.configure(font=FONT).configure_view(strokeWidth=0).configure_axisX(labelAngle=0)
+    spec = chart.to_dict(validate=False)
     spec.pop("$schema", None)  # a URL; the inlined library needs no schema fetch
     return spec
 

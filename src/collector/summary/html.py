@@ -36,13 +36,15 @@ def _cache_dir() -> Path:
 @cache
 def vega_bundle() -> str:
     """vega + vega-lite + vega-embed as one script (exposes ``window.vegaEmbed``), cached on disk."""
-    import vl_convert as vlc
+    from importlib.metadata import version
 
-    path = _cache_dir() / f"vega-bundle-vlc{vlc.__version__}-vl{VEGA_LITE}.js"
+    path = _cache_dir() / f"vega-bundle-vlc{version('vl-convert-python')}-vl{VEGA_LITE}.js"
     try:
         return path.read_text(encoding="utf-8")
     except OSError:
         pass
+    import vl_convert as vlc  # loaded only to build the bundle: its JavaScript runtime is large
+
     text = vlc.javascript_bundle(vl_version=VEGA_LITE).replace("</script", "<\\/script")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
