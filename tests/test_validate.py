@@ -202,3 +202,21 @@ def test_rule16_ocr_suspects_are_flagged_not_trusted() -> None:
     # a sum that fails with confident cells: the least confident of them is the suspect
     confident = {k: CellValue(v.value, v.raw, v.where, confidence=0.9 + i / 100) for i, (k, v) in enumerate(cells.items())}
     assert [f.fields for f in ocr_findings(confident, [sum_error])] == [["s3.granted.natural_person"]]
+
+
+def test_every_rule_the_code_emits_has_a_name_and_every_name_a_rule() -> None:
+    """One table of rule names (collector.validate.catalog) for check, the report and the artifacts: kept complete."""
+    import re
+    from pathlib import Path
+
+    import collector.validate as v
+    from collector.validate.catalog import RULES, rule_label
+
+    emitted = set()
+    for f in Path(v.__file__).parent.glob("*.py"):
+        emitted |= {int(n) for n in re.findall(r"Finding\(\s*(\d+)\s*,", f.read_text("utf-8"))}
+    missing = sorted(emitted - set(RULES))
+    assert not missing, f"rule(s) {missing} have no name in collector/validate/catalog.py"
+    assert not sorted(set(RULES) - emitted), "catalog names rules no code emits"
+    assert rule_label(3) == "3 · 三 row 总计 = sum of the applicant columns"
+    assert rule_label(99) == "99 · rule 99"  # an unknown number is shown as such, never as another rule's name
