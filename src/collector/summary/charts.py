@@ -17,6 +17,11 @@ FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHe
 SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e67e22", "info": "#7f8c8d"}
 
 
+def _tips(*fields: str) -> list[alt.Tooltip]:
+    # explicit channel objects: Altair parses shorthand strings through a slow schema lookup per channel
+    return [alt.Tooltip(f) for f in fields]
+
+
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     # Not validated here: validating the inline data against the Vega-Lite schema costs seconds per run;
     # tests validate every spec and draw it in a browser.
@@ -35,8 +40,8 @@ def coverage(s: DatasetSummary) -> dict[str, Any] | None:
         y=alt.Y("province:N", title=None, sort="ascending"),
     )
     rect = base.mark_rect().encode(color=alt.Color("reports:Q", title="reports", scale=alt.Scale(scheme="blues")),
-                                   tooltip=["province:N", "report_year:O", "reports:Q"])
-    text = base.mark_text(fontSize=11).encode(text="reports:Q", color=alt.value("#222"))
+                                   tooltip=_tips("province:N", "report_year:O", "reports:Q"))
+    text = base.mark_text(fontSize=11).encode(text=alt.Text("reports:Q"), color=alt.value("#222"))
     height = max(60, 22 * len({r["province"] for r in s.coverage}))
     return _spec((rect + text).properties(width=min(WIDTH, 60 * max(1, len(s.years))), height=height))
 
@@ -51,7 +56,7 @@ def missing_years(s: DatasetSummary) -> dict[str, Any] | None:
         x=alt.X("report_year:O", title="report year"), y=alt.Y("portal:N", title=None),
         color=alt.Color("status:N", scale=alt.Scale(domain=["present", "missing"], range=["#4c9f70", "#d9534f"]),
                         title=None),
-        tooltip=["portal:N", "report_year:O", "status:N"])
+        tooltip=_tips("portal:N", "report_year:O", "status:N"))
     return _spec(chart.properties(width=min(WIDTH, 60 * len(s.years)), height=max(40, 20 * len(gaps))))
 
 
@@ -71,7 +76,7 @@ def timeliness(s: DatasetSummary) -> dict[str, Any] | None:
                         scale=alt.Scale(domain=[v[0] for v in TIMELINESS.values()],
                                         range=[v[1] for v in TIMELINESS.values()])),
         order=alt.Order("order:Q"),
-        tooltip=["report_year:O", "deadline:N", "status:N", "reports:Q"])
+        tooltip=_tips("report_year:O", "deadline:N", "status:N", "reports:Q"))
     return _spec(chart.properties(width=min(WIDTH, 70 * max(1, len(s.years))), height=220))
 
 
@@ -83,7 +88,7 @@ def findings(s: DatasetSummary) -> dict[str, Any] | None:
         y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=420)),
         x=alt.X("findings:Q", title="findings"),
         color=alt.Color("severity:N", scale=alt.Scale(domain=list(SEVERITY_COLORS), range=list(SEVERITY_COLORS.values()))),
-        tooltip=["rule:Q", "name:N", "severity:N", "findings:Q", "reports:Q"])
+        tooltip=_tips("rule:Q", "name:N", "severity:N", "findings:Q", "reports:Q"))
     return _spec(chart.properties(width=WIDTH - 260, height=max(40, 22 * len(values))))
 
 
@@ -97,9 +102,9 @@ def figure(s: DatasetSummary, metric: str) -> dict[str, Any] | None:
     base = alt.Chart(alt.Data(values=values)).encode(x=alt.X("report_year:O", title="report year"))
     tip = ["report_year:O", "reports:Q", "p10:Q", "p25:Q", "median:Q", "p75:Q", "p90:Q", "max:Q"]
     whisker = base.mark_rule(color="#555").encode(y=alt.Y("p10:Q", title=f"{label.split(' (')[0]} ({unit})", scale=scale),
-                                                  y2="p90:Q", tooltip=tip)
-    box = base.mark_bar(size=26, color="#6baed6").encode(y=alt.Y("p25:Q", scale=scale), y2="p75:Q", tooltip=tip)
-    median = base.mark_tick(color="#08306b", size=26, thickness=2).encode(y=alt.Y("median:Q", scale=scale), tooltip=tip)
+                                                  y2=alt.Y2("p90:Q"), tooltip=_tips(*tip))
+    box = base.mark_bar(size=26, color="#6baed6").encode(y=alt.Y("p25:Q", scale=scale), y2=alt.Y2("p75:Q"), tooltip=_tips(*tip))
+    median = base.mark_tick(color="#08306b", size=26, thickness=2).encode(y=alt.Y("median:Q", scale=scale), tooltip=_tips(*tip))
     return _spec((whisker + box + median).properties(width=min(WIDTH, 70 * max(1, len(values))), height=220))
 
 
@@ -119,7 +124,7 @@ def quality(s: DatasetSummary) -> dict[str, Any] | None:
         x=alt.X("sum(reports):Q", stack="normalize", title="share of the portal's reports", axis=alt.Axis(format="%")),
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=list(colors), range=list(colors.values()))),
         order=alt.Order("order:Q"),
-        tooltip=["portal:N", "status:N", "reports:Q"])
+        tooltip=_tips("portal:N", "status:N", "reports:Q"))
     return _spec(chart.properties(width=WIDTH - 200, height=max(40, 22 * len(s.quality))))
 
 
