@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import platform
 import random
 import resource
@@ -162,7 +163,7 @@ def main() -> None:
         results["large"] = measure(big)
     results["footer"] = footer_overhead()
     results["machine"] = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-                          "note": "2 shared cores; figures are noisy"}
+                          "load_avg_1m": round(os.getloadavg()[0], 2), "note": "2 shared cores; figures are noisy"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps(results, indent=1, ensure_ascii=False))
