@@ -65,3 +65,17 @@ def test_readme_states_the_true_schedule() -> None:
     crons = [s["cron"] for d in SPEC["deployments"] for s in d.get("schedules") or []]
     hours = {int(c.split()[1]) for c in crons}
     assert hours == {9} and "daily at 09:00" in readme and "06:00" not in readme
+
+
+def test_backfill_describes_its_collect_parameters_as_collect_does() -> None:
+    """The backfill passes its parameters to the collect flow; the Args: text is repeated in each flow's source
+    (Prefect reads it from there), so the copies are kept equal."""
+    from prefect.utilities.callables import parameter_schema
+
+    flows = _flows()
+    collect = parameter_schema(flows["flows/collect.py:collect_flow"].fn).model_dump()["properties"]  # type: ignore[attr-defined]
+    backfill = parameter_schema(flows["flows/backfill.py:backfill_flow"].fn).model_dump()["properties"]  # type: ignore[attr-defined]
+    shared = set(collect) & set(backfill)
+    assert {"portals_file", "out", "portal_ids", "force", "fetch"} <= shared
+    for name in shared:
+        assert backfill[name]["description"] == collect[name]["description"], name
