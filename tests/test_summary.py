@@ -262,3 +262,10 @@ def test_html_report_renders_its_charts_in_headless_chromium(summary: DatasetSum
     assert (px != 255).any(axis=1).mean() > 0.03  # not blank
     box = np.array([0x6B, 0xAE, 0xD6])  # the key figures' box colour: drawn only by the charts
     assert (np.abs(px - box) <= 6).all(axis=1).sum() > 500
+
+
+def test_an_empty_dataset_summarises_to_empty_tables(tmp_path: Path) -> None:
+    s = summarise(tmp_path)
+    assert s.overview["reports"] == 0 and s.years == [] and not s.coverage and not s.findings
+    assert "Nothing to show." in summary_markdown(s)
+    assert 'class="chart"' not in render_html(s)  # no data, no chart; the page still renders
