@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from collector.errors import ConfigError
@@ -78,6 +79,7 @@ def render_json(tables: Iterable[str] | None = None) -> str:
     return json.dumps(codebook(tables), ensure_ascii=False, indent=1) + "\n"
 
 
+@cache
 def render_readme() -> str:
     """The dataset root's README.md: what is here, how to read it, every table and column, the rules."""
     specs = table_specs()
