@@ -20,7 +20,7 @@ from prefect.futures import PrefectFuture
 from collector.config import Portal
 from collector.crawl import Candidate, FetchedRef
 from collector.errors import CollectorError
-from collector.summary import run_markdown, run_table
+from collector.summary import run_report_markdown, run_table
 from flows.runtime import logger
 from flows.tasks import DatasetReport, Discovered, FetchedBatch, WrittenBatch
 
@@ -218,20 +218,11 @@ def _state_error(fut: PrefectFuture[Any]) -> str:
     return str(res) if isinstance(res, BaseException) else (fut.state.message or fut.state.name or "failed")
 
 
-def summary_markdown(summary: dict[str, Any], title: str | None = None) -> str:
-    """The run's markdown artifact: what the run did and what went wrong, then the dataset summary."""
-    parts = [run_markdown(summary, title=title)]
-    ds = summary.get("dataset")
-    if ds:
-        parts.append(ds["markdown"])
-    return "\n".join(parts)
-
-
 def publish_summary(kind: str, summary: dict[str, Any], title: str | None = None) -> None:
     """Attach the markdown summary, the per-portal table and a link to the HTML report to the current run."""
     log = logger()
     try:
-        create_markdown_artifact(summary_markdown(summary, title), key=f"xxgk-{kind}-summary",
+        create_markdown_artifact(run_report_markdown(summary, title), key=f"xxgk-{kind}-summary",
                                  description=f"xxgk {kind} run: what happened, what went wrong, the dataset")
         create_table_artifact(run_table(summary), key=f"xxgk-{kind}-portals", description="per-portal counts")
         html = (summary.get("dataset") or {}).get("html")
@@ -260,4 +251,4 @@ def publish(r: RunReport) -> dict[str, Any]:
     return summary
 
 
-__all__ = ["COUNTS", "PortalRow", "RunFailed", "RunReport", "publish", "publish_summary", "summary_markdown"]
+__all__ = ["COUNTS", "PortalRow", "RunFailed", "RunReport", "publish", "publish_summary"]

@@ -269,3 +269,26 @@ def test_an_empty_dataset_summarises_to_empty_tables(tmp_path: Path) -> None:
     assert s.overview["reports"] == 0 and s.years == [] and not s.coverage and not s.findings
     assert "Nothing to show." in summary_markdown(s)
     assert 'class="chart"' not in render_html(s)  # no data, no chart; the page still renders
+
+
+def test_run_markdown_lists_failures_first_n_and_counts_the_rest() -> None:
+    from collector.summary import run_report_markdown, run_table
+
+    failures = [{"portal_id": "p", "url": f"https://p.gov.cn/{i}.html", "kind": "page", "status": "failed",
+                 "reason": "http_status (HTTP 404)", "message": f"HTTP 404 | at {i}"} for i in range(25)]
+    run = {"kind": "collect", "years": [2022, 2023], "out": "/d", "seconds": 3.0, "notes": ["a note"],
+           "totals": {"found": 30, "new": 5, "updated": 0, "unchanged": 0, "failed": 25, "blocked": 0, "records": 5,
+                      "documents": 30, "documents_failed": 25},
+           "portals": [{"portal_id": "p", "name": "P", "family": "trs", "found": 30, "new": 5, "updated": 0,
+                        "unchanged": 0, "failed": 25, "blocked": 0, "records": 5, "collected": True, "error": None,
+                        "error_code": None, "findings": {"rule 3 error": 2, "rule 13 warning": 1}}],
+           "failures": failures[:22], "failures_total": 40, "dataset": {"markdown": "## Dataset `/d`\n", "html": None}}
+    md = run_report_markdown(run)
+    assert md.startswith("# xxgk collect: 2022–2023")
+    assert "## Failed and blocked URLs (20 of 40 shown)" in md and "… and 20 more" in md
+    assert "https://p.gov.cn/19.html" in md and "https://p.gov.cn/20.html" not in md
+    assert "HTTP 404 \\| at 3" in md  # a pipe in a message does not break the table
+    assert "| 3 | 三 row 总计 = sum of the applicant columns | error | 2 |" in md
+    assert md.rstrip().endswith("## Dataset `/d`") and "- a note" in md
+    row = run_table(run)[0]
+    assert row["findings"].startswith("2 × rule 3 error (三 row 总计")

@@ -8,7 +8,7 @@
 from collector.summary.figures import DatasetSummary, summarise
 from collector.summary.html import render_html, write_html
 from collector.summary.markdown import summary_markdown
-from collector.summary.run import run_markdown, run_table
+from collector.summary.run import run_markdown, run_report_markdown, run_table
 
-__all__ = ["DatasetSummary", "render_html", "run_markdown", "run_table", "summarise", "summary_markdown",
-           "write_html"]
+__all__ = ["DatasetSummary", "render_html", "run_markdown", "run_report_markdown", "run_table", "summarise",
+           "summary_markdown", "write_html"]

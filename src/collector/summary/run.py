@@ -80,6 +80,14 @@ def run_markdown(run: dict[str, Any], *, max_failures: int = MAX_FAILURES, title
     return "\n".join(lines)
 
 
+def run_report_markdown(run: dict[str, Any], title: str | None = None) -> str:
+    """A run's whole markdown report: what it did and what went wrong, then the dataset summary it computed."""
+    parts = [run_markdown(run, title=title)]
+    if run.get("dataset"):
+        parts.append(run["dataset"]["markdown"])
+    return "\n".join(parts)
+
+
 def run_table(run: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per portal, for a Prefect table artifact; findings named, failures explained."""
     rows = []
@@ -91,4 +99,4 @@ def run_table(run: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["MAX_FAILURES", "run_markdown", "run_table"]
+__all__ = ["MAX_FAILURES", "run_markdown", "run_report_markdown", "run_table"]
