@@ -10,6 +10,7 @@ Sources: 国办公开办函〔2021〕30号 and 〔2019〕60号.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 S3_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
               "legal_service_org", "other_org", "total")
@@ -60,11 +61,64 @@ S3_RESULT_ROWS_2019 = (
 S3_RESULT_ROWS_2021 = S3_RESULT_ROWS_2019[:-1] + S3_OTHER_SUBROWS
 
 
+# format_deviations codes: a block printed in the other era's layout (see README, "Hybrid layouts")
+S3_DEVIATION = {"gb2019": "s3.single_other_handling_row", "gb2021": "s3.other_handling_subrows"}
+
+
+def s3_result_rows(rec: dict[str, Any]) -> tuple[str, ...]:
+    """三's result rows as the record's table prints them (its era, unless a deviation says otherwise)."""
+    devs = rec.get("format_deviations") or ()
+    if "s3.single_other_handling_row" in devs:
+        return S3_RESULT_ROWS_2019
+    if "s3.other_handling_subrows" in devs:
+        return S3_RESULT_ROWS_2021
+    return S3_RESULT_ROWS_2021 if rec.get("format_version") == "gb2021" else S3_RESULT_ROWS_2019
+
+
 def match_s3_row(label: str) -> str | None:
     for key, pat in S3_ROW_PATTERNS:
         if pat.search(label):
             return key
     return None
+
+
+# The same rows as keywords to find in a *stream* of label text (a text layer breaks a label
+# anywhere: "5.属于三类内部事" / "务信息"), in template order. Each must be specific enough not
+# to occur in a neighbouring row's label; 其他处理 is a row only where the three gb2021 sub-rows
+# are absent (else it is their group label).
+S3_STREAM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (k, re.compile(p))
+    for k, p in (
+        ("new_received", r"本年新收|本年度新收"),
+        ("carried_over_in", r"上年结转|上年度结转"),
+        ("granted", r"予以公开"),
+        ("partially_granted", r"部分公开"),
+        ("withheld_state_secret", r"国家秘密"),
+        ("withheld_law_prohibits", r"法律行政法规禁止|其他法律|禁止公开"),
+        ("withheld_three_security_one_stability", r"三安全|一稳定"),
+        ("withheld_third_party_rights", r"第三方"),
+        ("withheld_internal_affairs", r"内部事务"),
+        ("withheld_process_info", r"过程性"),
+        ("withheld_enforcement_file", r"执法案卷"),
+        ("withheld_admin_inquiry", r"行政查询"),
+        ("unable_not_held", r"不掌握"),
+        ("unable_needs_creation", r"另行制作|没有现成"),
+        ("unable_unclear_after_correction", r"仍不明确|补正后申请"),
+        ("not_processed_petition", r"信访|举报投诉"),
+        ("not_processed_duplicate", r"重复申请"),
+        ("not_processed_publication", r"出版物"),
+        ("not_processed_excessive", r"大量反复|反复申请"),
+        ("not_processed_confirm_reissue", r"重新出具|确认或重新"),
+        ("other_no_correction", r"逾期不补正|无正当理由逾期|申请人无正"),
+        ("other_fee_unpaid", r"缴纳费用|收费通知|逾期未按"),
+        ("other_other", r"3[.、]?其他(?!法律|处理|对外|组织|情形)"),
+        ("other_handling", r"其他处理"),
+        ("results_total", r"\(七\)(?:总计|合计)|七\)(?:总计|合计)|结果总计|结果合计"),
+        ("carried_over_out", r"结转下年|下年度继续"),
+    )
+)
+# Row ordinals a label starts with: "1." "2、" "(三)" "四、" (after NFKC, no spaces)
+ENUMERATOR_NORM = re.compile(r"\d{1,2}[.、](?!\d)|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、")
 
 
 # 二 主动公开: item label -> (article, item key)

@@ -17,10 +17,9 @@ from typing import Any
 from collector.parse.labels import (
     S3_COLUMNS,
     S3_OTHER_SUBROWS,
-    S3_RESULT_ROWS_2019,
-    S3_RESULT_ROWS_2021,
     S4_BLOCKS,
     S4_COLUMNS,
+    s3_result_rows,
 )
 
 
@@ -80,8 +79,9 @@ def rule1_balance(rec: dict[str, Any]) -> list[Finding]:
 
 
 def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
-    """三 per column: （七）总计 == sum of the result rows."""
-    rows = S3_RESULT_ROWS_2021 if rec.get("format_version") == "gb2021" else S3_RESULT_ROWS_2019
+    """三 per column: （七）总计 == sum of the result rows (as the table prints them: a hybrid 三
+    keeps the other era's 其他处理 rows, see ``format_deviations``)."""
+    rows = s3_result_rows(rec)
     out = []
     row_present = any(_get(rec, f"s3.results_total.{c}") is not None for c in S3_COLUMNS)
     for col in S3_COLUMNS:
@@ -140,10 +140,22 @@ def rule5_s4_totals(rec: dict[str, Any]) -> list[Finding]:
 
 
 def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
-    """gb2019 has one （六） row (sub-rows null); gb2021 has the three sub-rows."""
+    """gb2019 has one （六） row (sub-rows null); gb2021 has the three sub-rows.
+
+    A table printed in the other era's layout (a gb2021 report whose 三 keeps the single
+    （六）其他处理 row) was read as printed and listed in ``format_deviations``: a warning, not an error.
+    """
     fmt = rec.get("format_version")
     subs = [f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS]
     filled = [p for p in subs if _get(rec, p) is not None]
+    devs = rec.get("format_deviations") or ()
+    if fmt == "gb2021" and "s3.single_other_handling_row" in devs:
+        return [Finding(6, "warning", "gb2021 report whose 三 prints the gb2019 single （六）其他处理 row "
+                                      "(read as printed; the three sub-rows are blank)",
+                        [f"s3.other_handling.{c}" for c in S3_COLUMNS])]
+    if fmt == "gb2019" and "s3.other_handling_subrows" in devs:
+        return [Finding(6, "warning", "gb2019 report whose 三 prints the three gb2021 其他处理 rows (read as printed)",
+                        filled)]
     if fmt == "gb2019" and filled:
         return [Finding(6, "error", "gb2019 record has values in the gb2021 其他处理 sub-rows", filled)]
     if fmt == "gb2021" and not filled and _get(rec, "s3.new_received.total") is not None:
@@ -241,13 +253,19 @@ def rule13_deadline(rec: dict[str, Any]) -> list[Finding]:
 
 
 def rule14_format_year(rec: dict[str, Any]) -> list[Finding]:
+    """The layout matches the year; a 二 label of the other era (``format_deviations``) is a deviation too."""
     fmt, year = rec.get("format_version"), rec.get("report_year")
+    out = []
+    labels = [d for d in rec.get("format_deviations") or () if d.startswith("s2.")]
+    if labels:
+        out.append(Finding(14, "warning", f"{fmt} table with the other template's labels ({', '.join(labels)})",
+                           ["format_version"]))
     if not year:
-        return []
+        return out
     expected = "gb2021" if year >= 2021 else "gb2019" if year >= 2019 else "legacy"
     if fmt == expected or (fmt == "legacy" and rec.get("parse_status") == "text_only" and year < 2019):
-        return []
-    return [Finding(14, "warning", f"{year} report uses the {fmt} layout (expected {expected})", ["format_version"])]
+        return out
+    return [*out, Finding(14, "warning", f"{year} report uses the {fmt} layout (expected {expected})", ["format_version"])]
 
 
 RECORD_RULES: tuple[Callable[[dict[str, Any]], list[Finding]], ...] = (
