@@ -195,7 +195,9 @@ def s3_stream(rows: list[Row]) -> S3Stream:
     elif any(o.key == "other_handling" for o in occs):
         out.layout = "gb2019"
     out.labelled = {o.key for o in occs}
-    value_units = [u for u in units if u.values and (u.exact or numbers(u.values))]
+    # values before the table's first row (二's rows when 三 lost its heading) are not 三's, nor 四's
+    value_units = [u for u in units if u.values and (u.exact or numbers(u.values)) and first is not None
+                   and u.end > first]
     for n, u in enumerate(value_units):
         if u.whole_label:
             # a grid row's label is whole: its values belong to the row its own label names

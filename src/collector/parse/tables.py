@@ -24,7 +24,7 @@ from collector.parse.labels import (
     S4_COLUMNS,
     match_s2_item,
 )
-from collector.parse.normalize import norm_label, parse_value
+from collector.parse.normalize import is_blank, is_value_cell, norm_label, parse_value
 from collector.parse.rows import Row
 from collector.parse.solve import candidates, solve_rows
 
@@ -82,14 +82,38 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
     return out, stream.leftovers
 
 
+_S4_BLOCK_LABELS = (("litigation_after_review", "复议后起诉"), ("litigation_direct", "直接起诉"), ("review", "行政复议"))
+
+
+def _s4_block(label: str) -> str | None:
+    for block, word in _S4_BLOCK_LABELS:
+        if word in label:
+            return block
+    return None
+
+
 def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
-    """Section 四: the one data row of 15 numbers (3 blocks x 5 columns)."""
+    """Section 四: 15 cells (3 blocks x 5 columns) — one row, or one row per block under its label
+    (a markdown rendering prints 行政复议 and 行政诉讼 as two 5-column tables)."""
     out = Extracted(warnings=warnings)
-    n = len(S4_BLOCKS) * len(S4_COLUMNS)
+    per = len(S4_COLUMNS)
+    n = len(S4_BLOCKS) * per
+    blocks: dict[str, tuple[list[str], str]] = {}
+    heading: str | None = None
     stream: list[str] = []
     stream_where = ""
     for row in rows:
         label, values = split_label(row)
+        block = _s4_block(label) if label else None
+        if not values or (not numbers(values) and not row.positional and not row.from_table):
+            if label:  # a heading ("#### 行政复议") names the block of the rows below it
+                heading = block if (block or "诉讼" in label) else heading
+            continue
+        five = values if len(values) == per else None  # a block's own row: exactly its 5 cells
+        target = block or (heading if not label else None)
+        if five is not None and target and target not in blocks:
+            blocks[target] = (five, row.where)
+            continue
         if not numbers(values):
             continue
         vals = fit(values, n)
@@ -104,8 +128,16 @@ def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
                 _store(out, f"s4.{b}.{c}", raw, row.where if not stream else stream_where)
             out.rows_found.add("s4")
             return out
-    if stream:
-        warnings.append(f"四: {len(stream)} values for {n} columns; left blank")
+    if len(blocks) == len(S4_BLOCKS):
+        for b in S4_BLOCKS:
+            vals, where = blocks[b]
+            for c, raw in zip(S4_COLUMNS, vals, strict=True):
+                _store(out, f"s4.{b}.{c}", raw, where)
+        out.rows_found.add("s4")
+        return out
+    if stream or blocks:
+        got = len(stream) + per * len(blocks)
+        warnings.append(f"四: {got} values for {n} columns; left blank")
     return out
 
 
@@ -123,6 +155,26 @@ def s2_layout(rows: list[Row]) -> str | None:
     if score["gb2021"] == score["gb2019"]:
         return None
     return max(score, key=lambda k: score[k])
+
+
+def _under_header(header: list[str], row: Row, ncols: int) -> list[str] | None:
+    """A row whose cells do not line up one to one with the columns (merged cells flattened into
+    empty ones: "| 行政许可 | 0 |  | 0 | 0 |"): the value under each column name is the one filled
+    cell between that name and the next. None when that is not unique."""
+    cells = ["" if c.copy else c.text for c in row.cells]
+    if len(cells) != len(header):
+        return None
+    named = [i for i, h in enumerate(header) if i > 0 and norm_label(h)]
+    if len(named) != ncols or any(not is_blank(cells[j]) and is_value_cell(cells[j]) for j in range(1, named[0])):
+        return None
+    out = []
+    for k, start in enumerate(named):
+        end = named[k + 1] if k + 1 < len(named) else len(cells)
+        filled = [cells[j] for j in range(start, end) if not is_blank(cells[j])]
+        if len(filled) > 1 or any(not is_value_cell(t) for t in filled):
+            return None
+        out.append(filled[0] if filled else "")
+    return out
 
 
 _OTHER_ERA_LABEL = {  # fmt -> (label of the other template, deviation code)
@@ -180,10 +232,13 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str], deviations: list[
             warnings.append(f"二 row {pending[1]}: {len(pending[2])} values for {len(columns[pending[1]])} columns; left blank")
         pending = None
 
+    header: list[str] | None = None  # the cells of the last 信息内容 row (its column names)
     for row in rows:
         label, values = split_label(row)
         if "采购总金额" in label and "万元" in label:
             procurement_in_wan = True
+        if row.cells and norm_label(row.cells[0].text) == "信息内容" and len(row.cells) > 2:
+            header = [c.text for c in row.cells]
         hit = match_s2_item(label) if label else None
         if hit is None and fragment and label and not row.from_table:
             hit = match_s2_item(fragment + label)
@@ -211,6 +266,9 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str], deviations: list[
         if f"s2.{art}.{item}" in out.rows_found:
             continue
         if values and commit(art, item, values, row.where):
+            continue
+        spanned = _under_header(header, row, len(columns[item])) if header and (row.positional or row.from_table) else None
+        if spanned is not None and commit(art, item, spanned, row.where):
             continue
         if values and numbers(values) and len(values) >= len(columns[item]):
             warnings.append(f"二 row {item}: {len(values)} values for {len(columns[item])} columns; left blank")
