@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tests.conftest import SAMPLES
+from tests.test_samples import SHANGHAI_S2, SHANGHAI_S3, SHANGHAI_S4, _expected
+
 from bench.accuracy import Case
 from bench.accuracy.cache import cached, cached_conversions
 from collector.sim.render_text import TEXT_LAYERS, document_to_markdown, pdf_text_layer
-from tests.conftest import SAMPLES
-from tests.test_samples import SHANGHAI_S2, SHANGHAI_S3, SHANGHAI_S4, _expected
 
 VERSION = "s1"
 ZEROS = (0,) * 7
