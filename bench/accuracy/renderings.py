@@ -30,6 +30,7 @@ from collector.sim.render_text import (
     TEXT_LAYERS,
     document_to_markdown,
     document_to_text,
+    glue_numbers,
     layout_to_document,
     pdf_text_layer,
     text_with_breaks,
@@ -195,6 +196,9 @@ def cases() -> Iterator[Case]:
                 continue
             # a text layer keeps no trace of a blank cell: tables with blanks are their own variant
             yield case(tool + ("+blanks" if _has_blanks(s.record) else ""), text, "txt")
+            if tool == "pdftotext-layout" and not _has_blanks(s.record):
+                glued = glue_numbers(text.decode(), seed=sum(map(ord, s.name)))
+                yield case("pdftotext-layout+glued", glued.encode(), "txt")
     for s in hybrids:
         exp, meta = _expected(s.record), _meta(s.record)
         url = f"https://www.example.gov.cn/{s.name}"

@@ -60,10 +60,17 @@ def _like(src: str, text: str) -> str:
     return out
 
 
+def _printable(token: str) -> bool:
+    """Could this token be one cell as printed? "00" or "012" cannot: no count has a leading zero."""
+    t = token.strip()
+    return not (len(t) > 1 and t.isdigit() and t[0] == "0")
+
+
 def _expand(tokens: tuple[str, ...], missing: int) -> Iterator[tuple[tuple[str, ...], str]]:
     """Sequences of ``len(tokens) + missing`` cells: blanks inserted and/or glued tokens split."""
     if missing == 0:
-        yield tokens, ""
+        if all(_printable(t) for t in tokens):
+            yield tokens, ""
         return
     seen: set[tuple[str, ...]] = set()
     for i in range(len(tokens) + 1):
@@ -101,7 +108,7 @@ def candidates(readings: Sequence[Reading], width: int) -> list[Candidate]:
             whole.append(Candidate(tuple(fitted), r.where))
         elif len(vals) < width:
             short.append(r)
-    out = _distinct(whole)
+    out = _fullest(_distinct(whole))
     if out:
         return out
     expanded: list[Candidate] = []
@@ -112,6 +119,20 @@ def candidates(readings: Sequence[Reading], width: int) -> list[Candidate]:
         for seq, how in _expand(tuple(r.values), missing):
             expanded.append(Candidate(seq, r.where, how))
     return _distinct(expanded)
+
+
+def _fullest(cands: list[Candidate]) -> list[Candidate]:
+    """A row printed twice where one printing lost cells (the copy at a page foot cut short): a
+    reading that agrees with another wherever it has a number, and has blanks where the other
+    has numbers, is that other printing with cells missing — the printed numbers are kept."""
+    def covers(a: Values, b: Values) -> bool:
+        return a != b and all(y is None or x == y for x, y in zip(a, b, strict=True))
+
+    kept = [c for c in cands if not any(covers(o.values, c.values) for o in cands)]
+    if len(kept) == 1 and len(cands) > 1:
+        c = kept[0]
+        return [Candidate(c.raw, c.where, f"the fullest of {len(cands)} printings of the row")]
+    return kept
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate]:
@@ -191,33 +212,55 @@ def solve_rows(options: dict[str, list[Candidate]], *, result_rows: Sequence[str
     constraints = [c for c in _s3_constraints(result_rows, width)
                    if set(c[2]) & set(ambiguous) and set(c[2]) <= known]
     pruned = {k: [c for c in cands if _row_ok(c.values)] for k, cands in ambiguous.items()}
-    keys = sorted(pruned)
+    # Readings the sums cannot tell apart (a blank or a 0 in the same place) form one class: the
+    # search runs over classes, and a row is decided only if its class is one reading.
+    classes = {k: _classes(k, cands) for k, cands in pruned.items()}
+    keys = sorted(classes)
     total = 1
     for k in keys:
-        total *= max(1, len(pruned[k]))
+        total *= max(1, len(classes[k]))
     if total > MAX_COMBINATIONS or any(not pruned[k] for k in keys):
         for k in keys:
             warnings.append(_unresolved(section, k, ambiguous[k], "no reading satisfies rule 3" if not pruned[k]
                                         else "too many possible readings"))
         return Solution(chosen, warnings)
-    fits: list[tuple[Candidate, ...]] = []
-    for combo in itertools.product(*(pruned[k] for k in keys)):
+    fits: list[tuple[int, ...]] = []
+    reps = {k: [members[0] for members in classes[k]] for k in keys}
+    for combo in itertools.product(*(range(len(classes[k])) for k in keys)):
         vals = dict(fixed)
-        vals.update({k: c.values for k, c in zip(keys, combo, strict=True)})
+        vals.update({k: reps[k][i].values for k, i in zip(keys, combo, strict=True)})
         if all(_holds(kind, col, rows, vals) for kind, col, rows in constraints):
             fits.append(combo)
     for i, k in enumerate(keys):
-        picks = {combo[i].values: combo[i] for combo in fits}
-        if len(picks) == 1:
-            pick = next(iter(picks.values()))
+        picked = {combo[i] for combo in fits}
+        members = classes[k][next(iter(picked))] if len(picked) == 1 else []
+        if len(members) == 1:
+            pick = members[0]
             chosen[k] = pick
             warnings.append(f"{section} row {k}: {len(ambiguous[k])} possible readings of the printed values; kept "
                             f"{_show(pick.values)} ({pick.note or 'as printed'}, {pick.where}), the only one under "
                             "which the table's sums (rules 1–3) hold")
         else:
-            why = "no reading satisfies the table's sums" if not picks else f"{len(picks)} readings satisfy the sums"
+            n = sum(len(classes[k][j]) for j in picked)
+            why = "no reading satisfies the table's sums" if not picked else f"{n} readings satisfy the sums"
             warnings.append(_unresolved(section, k, ambiguous[k], why))
     return Solution(chosen, warnings)
+
+
+_SPECIAL = ("new_received", "carried_over_in", "results_total", "carried_over_out")
+
+
+def _classes(key: str, cands: list[Candidate]) -> list[list[Candidate]]:
+    """Group a row's readings by what rules 1 and 2 see of them: blank cells count as 0 and a
+    blank 总计 as the row's sum; for the four rows of rule 1 which cells are blank matters too."""
+    groups: dict[tuple[object, ...], list[Candidate]] = {}
+    for c in cands:
+        v = c.values
+        seen: tuple[object, ...] = tuple(x or 0 for x in v[:-1]) + (_total_or_sum(v) or 0,)
+        if key in _SPECIAL:
+            seen += tuple(x is None for x in v)
+        groups.setdefault(seen, []).append(c)
+    return list(groups.values())
 
 
 def _show(values: Values) -> str:

@@ -117,7 +117,8 @@ def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
         if not numbers(values):
             continue
         vals = fit(values, n)
-        if vals is None and len(values) < n and not row.from_table:
+        if vals is None and len(values) < n and not row.from_table and not label:
+            # 四's row broken over lines; a labelled line ("咨询电话 8036912") is never part of it
             if not stream:
                 stream_where = row.where
             stream.extend(values)

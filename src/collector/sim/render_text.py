@@ -223,8 +223,10 @@ def text_with_breaks(text: str, seed: int, *, share: float = 0.35) -> str:
         values = cells[label_idx + 1:]
         has_values = label_idx >= 0 and any(_NUMBERISH.match(v) for v in values)
         if has_values and in_s3 and header and rng.random() < 0.08:
-            # a page break: marker, the header again, and this row printed on both pages
-            out += [ln, f"- {page} -", *header, ln]
+            # a page break: marker, the header again, and this row printed on both pages (the copy
+            # at the foot of the page sometimes cut short)
+            first = ln if rng.random() < 0.5 else "\t".join(cells[:-1])
+            out += [first, f"- {page} -", *header, ln]
             page += 1
             continue
         lab = cells[label_idx] if label_idx >= 0 else ""
@@ -261,3 +263,28 @@ def layout_to_document(layout: Layout) -> Document:
             blocks.append(Paragraph(block))
     blocks += [Paragraph(t) for t in layout.signature]
     return Document(blocks=blocks, media_type="text", extractor="layout")
+
+
+def glue_numbers(text: str, seed: int, *, share: float = 0.2) -> str:
+    """Run two neighbouring numbers of a table row together, as ``pdftotext -layout`` does where
+    a narrow column leaves no space ("50 2" -> "502"); and put a contact line with a long number
+    after table 四, as reports print one (a number a parser must not take for a cell)."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    section = 0
+    for ln in text.split("\n"):
+        s = ln.strip()
+        m = re.match(r"^([一二三四五六])、", s)
+        if m and len(s) < 40 and any(k in s for k in ("主动公开", "申请情况", "复议", "问题", "其他需要")):
+            section = "一二三四五六".index(m.group(1)) + 1
+        tokens = list(re.finditer(r"\S+", ln))
+        nums = [t for t in tokens if re.fullmatch(r"\d+", t.group())]
+        if section == 3 and len(nums) >= 5 and rng.random() < share:
+            k = rng.randrange(len(nums) - 1)
+            a, b = nums[k], nums[k + 1]
+            if ln[a.end():b.start()].strip() == "":
+                ln = ln[: a.end()] + ln[b.start():]
+        out.append(ln)
+        if section == 4 and len(nums) >= 10:
+            out.append("政府信息公开咨询电话   8036912")
+    return "\n".join(out)
