@@ -14,6 +14,7 @@ the row label) simply gets two readings; :mod:`collector.parse.solve` decides be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from collector.parse.labels import ENUMERATOR_NORM, S3_COLUMNS, S3_OTHER_SUBROWS, S3_STREAM_PATTERNS
@@ -21,6 +22,8 @@ from collector.parse.normalize import has_cjk, is_blank, is_value_cell, norm_lab
 from collector.parse.rows import Row
 
 WIDTH = len(S3_COLUMNS)
+MAX_EXTRA = 3  # a reading may hold this many tokens more than its cells (numbers wrapped or broken)
+_DIGITS = re.compile(r"^\d+$")
 _BACKOFF = 16  # an ordinal starts a label at most this many characters before its keyword
 
 
@@ -31,6 +34,9 @@ class Reading:
     values: list[str]
     exact: bool  # True: the 7 grid columns under the table header (blanks kept in place)
     where: str
+    # digits printed on the next line, each the end of one of the values (a number wrapped in a
+    # narrow cell: "184 79 0 4 9 23 195" / "4 9" is 1844 … 1959), in left-to-right order
+    tail: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -49,6 +55,8 @@ class _Unit:
     where: str
     row: Row
     whole_label: bool = False  # a grid row: its label cells hold the whole label
+    tail: list[str] = field(default_factory=list)  # wrapped digits on the lines below
+    rows: list[Row] = field(default_factory=list)  # the rows merged into this unit after ``row``
     start: int = 0  # span of the label in the stream
     end: int = 0
 
@@ -145,10 +153,15 @@ def _units(rows: list[Row]) -> list[_Unit]:
                 values = fit(values, WIDTH) or values  # empty cells at the edges of a tab/pipe row
             unit = _Unit(label, values, False, row.where, row)
         prev = units[-1] if units else None
-        if (not unit.label and not unit.exact and prev is not None and prev.values and not prev.exact
-                and len(prev.values) + len(unit.values) <= WIDTH):
-            prev.values = prev.values + unit.values  # values continued on the next line (one per line)
-            continue
+        if not unit.label and not unit.exact and prev is not None and numbers(prev.values) and not prev.exact:
+            if len(prev.values) < WIDTH:
+                prev.values = prev.values + unit.values  # the row goes on (one value per line, PDFium)
+                prev.rows.append(row)
+                continue
+            if len(unit.values) < WIDTH and all(_DIGITS.match(v.strip()) for v in unit.values):
+                prev.tail = prev.tail + unit.values  # the ends of numbers wrapped in their cells
+                prev.rows.append(row)
+                continue
         units.append(unit)
     return units
 
@@ -198,6 +211,8 @@ def s3_stream(rows: list[Row]) -> S3Stream:
     # values before the table's first row (二's rows when 三 lost its heading) are not 三's, nor 四's
     value_units = [u for u in units if u.values and (u.exact or numbers(u.values)) and first is not None
                    and u.end > first]
+    last_reading: dict[str, Reading] = {}
+    last_unit: dict[str, _Unit] = {}
     for n, u in enumerate(value_units):
         if u.whole_label:
             # a grid row's label is whole: its values belong to the row its own label names
@@ -205,7 +220,7 @@ def s3_stream(rows: list[Row]) -> S3Stream:
             target = own[-1] if own else None
             if target is None:
                 if numbers(u.values):
-                    out.leftovers.append(u.row)
+                    out.leftovers += [u.row, *u.rows]
                 continue
         else:
             pos = u.end
@@ -213,16 +228,34 @@ def s3_stream(rows: list[Row]) -> S3Stream:
             before = [o for o in occs if o.start < pos]
             target = before[-1] if before else None
             if target is not None and target.taken:
+                if n and last_unit.get(target.key) is value_units[n - 1] and _continues(
+                        u, occs, last_reading.get(target.key)):
+                    # digits of numbers wrapped in their cells, on the line of a group label's
+                    # fragment ("度办理结  3  8" under "…予以公开  120 45 … 126")
+                    last_reading[target.key].tail.extend(u.values)
+                    continue
                 # the keyword came after the values ("要求行政机关 [values] 确认或重新出具"), or a
                 # label-less repeat of the row: only a label printed with these values decides
                 after = next((o for o in occs if pos <= o.start < next_start and not o.taken), None)
                 target = after if after is not None and u.label else None
-            if target is None or (len(u.values) > WIDTH and not _doubled(u.values)):
-                out.leftovers.append(u.row)
+            if target is None or (len(u.values) > WIDTH + MAX_EXTRA and not _doubled(u.values)):
+                out.leftovers += [u.row, *u.rows]
                 continue
         target.taken = True
-        out.readings.setdefault(target.key, []).append(Reading(list(u.values), u.exact, u.where))
+        reading = Reading(list(u.values), u.exact, u.where, list(u.tail))
+        out.readings.setdefault(target.key, []).append(reading)
+        last_reading[target.key] = reading
+        last_unit[target.key] = u
     return out
+
+
+def _continues(u: _Unit, occs: list[_Occurrence], prev: Reading | None) -> bool:
+    """Is ``u`` a line of wrapped digits under the previous row (not a row of its own)?"""
+    if prev is None or prev.exact or u.exact or len(prev.values) < WIDTH:
+        return False
+    if len(u.values) >= WIDTH or not all(_DIGITS.match(v.strip()) for v in u.values):
+        return False
+    return not any(u.start <= o.start < u.end for o in occs)  # its label starts no row
 
 
 def _doubled(values: list[str]) -> bool:

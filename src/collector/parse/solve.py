@@ -21,6 +21,7 @@ from collector.parse.assemble import Reading, fit
 from collector.parse.normalize import parse_value
 
 MAX_MISSING = 2        # at most this many cells lost (or glued) per row
+MAX_JOINS = 3          # at most this many numbers broken over lines per row
 MAX_COMBINATIONS = 20_000
 _DIGITS = re.compile(r"^\d{2,}$")
 
@@ -92,33 +93,74 @@ def candidates(readings: Sequence[Reading], width: int) -> list[Candidate]:
     """Every distinct reading of a row of ``width`` cells, from all its printings.
 
     A printing with all ``width`` cells (or the grid's known columns) is taken as printed; only
-    when no printing is complete are short ones expanded (at most :data:`MAX_MISSING` cells).
+    when no printing is complete are the others expanded: cells lost or glued (at most
+    :data:`MAX_MISSING`), numbers broken over lines (tokens joined, wrapped digits put back on the
+    number they end).
     """
     whole: list[Candidate] = []
-    short: list[Reading] = []
+    other: list[Reading] = []
     for r in readings:
         vals = list(r.values)
         if r.exact:
             whole.append(Candidate(tuple(vals[:width]) + ("",) * (width - len(vals)), r.where))
             continue
-        if len(vals) == 2 * width and vals[:width] == vals[width:]:
+        if len(vals) == 2 * width and vals[:width] == vals[width:] and not r.tail:
             vals = vals[:width]
-        fitted = fit(vals, width)
-        if fitted is not None:
+        fitted = fit(vals, width) if not r.tail else None
+        if fitted is not None and all(_printable(t) for t in fitted):
             whole.append(Candidate(tuple(fitted), r.where))
-        elif len(vals) < width:
-            short.append(r)
+        else:
+            other.append(r)
     out = _fullest(_distinct(whole))
     if out:
         return out
     expanded: list[Candidate] = []
-    for r in short:
-        missing = width - len(r.values)
-        if missing > MAX_MISSING:
-            continue
-        for seq, how in _expand(tuple(r.values), missing):
-            expanded.append(Candidate(seq, r.where, how))
+    for r in other:
+        for seq, how in _reshape(tuple(r.values), width):
+            for full, how2 in _attach(seq, tuple(r.tail)):
+                expanded.append(Candidate(full, r.where, "; ".join(x for x in (how, how2) if x)))
     return _distinct(expanded)
+
+
+def _reshape(tokens: tuple[str, ...], width: int) -> Iterator[tuple[tuple[str, ...], str]]:
+    """``width`` cells from the printed tokens: as printed, with cells lost or glued (fewer
+    tokens), or with numbers broken over lines joined back (more tokens)."""
+    n = len(tokens)
+    if n <= width:
+        if width - n <= MAX_MISSING:
+            yield from _expand(tokens, width - n)
+        return
+    joins = n - width
+    if joins > MAX_JOINS:
+        return
+    gaps = [i for i in range(n - 1) if tokens[i].strip().isdigit() and tokens[i + 1].strip().isdigit()]
+    for chosen in itertools.combinations(gaps, joins):
+        if any(b - a == 1 for a, b in itertools.pairwise(chosen)):
+            continue  # a number broken into three pieces: not considered
+        out: list[str] = []
+        for i, t in enumerate(tokens):
+            if i - 1 in chosen:
+                out[-1] = _like(out[-1], out[-1].strip() + t.strip())
+            else:
+                out.append(t)
+        seq = tuple(out)
+        if all(_printable(t) for t in seq):
+            yield seq, f"{joins} number(s) broken over lines joined"
+
+
+def _attach(cells: tuple[str, ...], tail: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Put wrapped digits back: each tail token ends one number cell, left to right."""
+    if not tail:
+        yield cells, ""
+        return
+    slots = [i for i, c in enumerate(cells) if c.strip().isdigit()]
+    if len(tail) > MAX_JOINS or len(tail) > len(slots):
+        return
+    for chosen in itertools.combinations(slots, len(tail)):
+        out = list(cells)
+        for i, t in zip(chosen, tail, strict=True):
+            out[i] = _like(out[i], out[i].strip() + t.strip())
+        yield tuple(out), "wrapped digits put back"
 
 
 def _fullest(cands: list[Candidate]) -> list[Candidate]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from collector.parse.assemble import WIDTH, fit, numbers, s3_stream, split_label
+from collector.parse.assemble import WIDTH, Reading, fit, numbers, s3_stream, split_label
 from collector.parse.labels import (
     S2_COLUMNS,
     S3_COLUMNS,
@@ -26,7 +26,7 @@ from collector.parse.labels import (
 )
 from collector.parse.normalize import is_blank, is_value_cell, norm_label, parse_value
 from collector.parse.rows import Row
-from collector.parse.solve import candidates, solve_rows
+from collector.parse.solve import candidates, solve_rows, solve_s4
 
 
 @dataclass(slots=True)
@@ -101,6 +101,7 @@ def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
     blocks: dict[str, tuple[list[str], str]] = {}
     heading: str | None = None
     stream: list[str] = []
+    tail: list[str] = []
     stream_where = ""
     for row in rows:
         label, values = split_label(row)
@@ -110,23 +111,38 @@ def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
                 heading = block if (block or "诉讼" in label) else heading
             continue
         five = values if len(values) == per else None  # a block's own row: exactly its 5 cells
-        target = block or (heading if not label else None)
+        target = block or (heading if not label and row.positional else None)
         if five is not None and target and target not in blocks:
             blocks[target] = (five, row.where)
             continue
         if not numbers(values):
+            if len(stream) >= n:
+                break
             continue
-        vals = fit(values, n)
-        if vals is None and len(values) < n and not row.from_table and not label:
-            # 四's row broken over lines; a labelled line ("咨询电话 8036912") is never part of it
-            if not stream:
-                stream_where = row.where
-            stream.extend(values)
-            vals = fit(stream, n) if len(stream) >= n else None
-        if vals is not None:
+        if row.from_table or label:
+            # a grid row is whole; a labelled line ("咨询电话 8036912") is never part of 四's row
+            if fit(values, n) is not None and not stream:
+                stream, stream_where = list(values), row.where
+                break
+            if len(stream) >= n:
+                break
+            continue
+        if not stream:
+            stream_where = row.where
+        if len(stream) < n:
+            stream.extend(values)  # the row goes on over lines (PDFium, one value per line)
+        elif len(values) < n and all(v.strip().isdigit() for v in values):
+            tail.extend(values)  # digits of numbers wrapped in their cells ("196" / "5")
+        else:
+            break
+    if stream:
+        reading = Reading(stream, False, stream_where, tail)
+        pick, notes = solve_s4(candidates([reading], n), len(S4_BLOCKS), per)
+        warnings.extend(notes)
+        if pick is not None:
             cols = [(b, c) for b in S4_BLOCKS for c in S4_COLUMNS]
-            for (b, c), raw in zip(cols, vals, strict=True):
-                _store(out, f"s4.{b}.{c}", raw, row.where if not stream else stream_where)
+            for (b, c), raw in zip(cols, pick.raw, strict=True):
+                _store(out, f"s4.{b}.{c}", raw, stream_where if not pick.note else f"{stream_where} ({pick.note})")
             out.rows_found.add("s4")
             return out
     if len(blocks) == len(S4_BLOCKS):
@@ -136,9 +152,10 @@ def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
                 _store(out, f"s4.{b}.{c}", raw, where)
         out.rows_found.add("s4")
         return out
-    if stream or blocks:
-        got = len(stream) + per * len(blocks)
-        warnings.append(f"四: {got} values for {n} columns; left blank")
+    if blocks:
+        warnings.append(f"四: {len(blocks)} of {len(S4_BLOCKS)} blocks found; left blank")
+    elif stream and not any(w.startswith("四") for w in warnings):
+        warnings.append(f"四: {len(stream)} values for {n} columns; left blank")
     return out
 
 
