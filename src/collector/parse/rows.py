@@ -31,6 +31,7 @@ class CellText(str):
 
     col: int | None = None
     conf: float | None = None
+    made: bool = False  # not printed as such: a blank put back, digits split or joined (parse.solve)
 
 
 def _cell_text(text: str, col: int, conf: float | None) -> CellText:

@@ -40,6 +40,11 @@ class Candidate:
     def values(self) -> Values:
         return tuple(parse_value(r).value for r in self.raw)
 
+    @property
+    def changed(self) -> tuple[int, ...]:
+        """Cells not printed as read (a blank put back, digits split, joined or put back)."""
+        return tuple(i for i, r in enumerate(self.raw) if getattr(r, "made", False))
+
 
 def _splits(token: str) -> Iterator[tuple[str, str]]:
     """Ways a glued token ("502") was two cells: ("50", "2"), ("5", "02") is not (a leading 0)."""
@@ -53,11 +58,13 @@ def _splits(token: str) -> Iterator[tuple[str, str]]:
 
 
 def _like(src: str, text: str) -> str:
-    """``text`` carrying ``src``'s grid column and OCR confidence (see :class:`~collector.parse.rows.CellText`)."""
+    """``text`` made from the printed ``src`` (marked ``made``), keeping its grid column and OCR
+    confidence (see :class:`~collector.parse.rows.CellText`)."""
     from collector.parse.rows import CellText
 
     out = CellText(text)
     out.col, out.conf = getattr(src, "col", None), getattr(src, "conf", None)
+    out.made = True
     return out
 
 
@@ -75,7 +82,7 @@ def _expand(tokens: tuple[str, ...], missing: int) -> Iterator[tuple[tuple[str, 
         return
     seen: set[tuple[str, ...]] = set()
     for i in range(len(tokens) + 1):
-        out = (*tokens[:i], "", *tokens[i:])
+        out = (*tokens[:i], _like("", ""), *tokens[i:])
         for seq, how in _expand(out, missing - 1):
             if seq not in seen:
                 seen.add(seq)
@@ -243,10 +250,10 @@ def solve_rows(options: dict[str, list[Candidate]], *, result_rows: Sequence[str
     warnings: list[str] = []
     ambiguous: dict[str, list[Candidate]] = {}
     for key, cands in options.items():
-        if len(cands) == 1:
+        if len(cands) == 1 and not cands[0].changed:
             chosen[key] = cands[0]
-        elif len(cands) > 1:
-            ambiguous[key] = cands
+        elif cands:
+            ambiguous[key] = cands  # several readings, or one that is not the printed text
     if not ambiguous:
         return Solution(chosen, warnings)
     fixed = {k: c.values for k, c in chosen.items()}
@@ -276,6 +283,9 @@ def solve_rows(options: dict[str, list[Candidate]], *, result_rows: Sequence[str
     for i, k in enumerate(keys):
         picked = {combo[i] for combo in fits}
         members = classes[k][next(iter(picked))] if len(picked) == 1 else []
+        if len(members) == 1 and not _checked(k, members[0], constraints):
+            warnings.append(_unresolved(section, k, ambiguous[k], "no sum of the table checks the reading"))
+            continue
         if len(members) == 1:
             pick = members[0]
             chosen[k] = pick
@@ -290,6 +300,12 @@ def solve_rows(options: dict[str, list[Candidate]], *, result_rows: Sequence[str
 
 
 _SPECIAL = ("new_received", "carried_over_in", "results_total", "carried_over_out")
+
+
+def _checked(key: str, cand: Candidate, constraints: list[tuple[str, int, tuple[str, ...]]]) -> bool:
+    """Is every cell the reading did not print as read inside a column sum the search checked?"""
+    cols = {c for kind, c, rows in constraints if key in rows}
+    return all(i in cols for i in cand.changed)
 
 
 def _classes(key: str, cands: list[Candidate]) -> list[list[Candidate]]:
@@ -327,12 +343,21 @@ def block_ok(v: Values) -> bool:
 def solve_s4(cands: list[Candidate], blocks: int, per_block: int) -> tuple[Candidate | None, list[str]]:
     """四's one row of ``blocks * per_block`` cells: the printed reading, or the unique one that
     satisfies rule 5 in every block."""
-    if len(cands) == 1:
+    if len(cands) == 1 and not cands[0].changed:
         return cands[0], []
     if not cands:
         return None, []
-    ok = [c for c in cands
-          if all(block_ok(c.values[b * per_block:(b + 1) * per_block]) for b in range(blocks))]
+
+    def checked(c: Candidate) -> bool:
+        """Rule 5 holds in every block, and a block with a cell not printed as read has a 总计."""
+        for b in range(blocks):
+            v = c.values[b * per_block:(b + 1) * per_block]
+            touched = any(b * per_block <= i < (b + 1) * per_block for i in c.changed)
+            if not block_ok(v) or (touched and v[-1] is None):
+                return False
+        return True
+
+    ok = [c for c in cands if checked(c)]
     if len(ok) == 1:
         return ok[0], [f"四: {len(cands)} possible readings of the printed values; kept {_show(ok[0].values)} "
                        f"({ok[0].note or 'as printed'}), the only one under which every block total (rule 5) holds"]

@@ -271,7 +271,7 @@ def rule14_format_year(rec: dict[str, Any]) -> list[Finding]:
 # Rule 17 (project rule, beyond the spec's 1–15): a value no report of this kind can hold — a
 # phone number or a code picked up from the page, digits of two cells run together — that no sum
 # names (a blank 总计 switches rules 1–3 off). Caps are far above the largest real reports.
-S3_CELL_CAP = 100_000          # requests in one cell of 三 (the largest ministries handle ~10^4 a year)
+S3_CELL_CAP = 1_000_000        # requests in one cell of 三 (province-wide reports count ~10^5 at most)
 S4_CELL_CAP = 10_000           # reviews or suits in one cell of 四
 S4_PER_REQUEST = 3             # 四 counts above 3x the requests the report handled (+ S4_SLACK) ...
 S4_SLACK = 20                  # ... are implausible: a review or suit follows a reply to a request
