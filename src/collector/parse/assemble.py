@@ -153,6 +153,11 @@ def _units(rows: list[Row]) -> list[_Unit]:
                 values = fit(values, WIDTH) or values  # empty cells at the edges of a tab/pipe row
             unit = _Unit(label, values, False, row.where, row)
         prev = units[-1] if units else None
+        if (not unit.label and not unit.exact and prev is not None and not prev.exact and row.positional
+                and not numbers(prev.values) and (prev.values or prev.label) and len(prev.values) < WIDTH):
+            prev.values = prev.values + unit.values  # one cell per line, "|" marking the blank ones
+            prev.rows.append(row)
+            continue
         if not unit.label and not unit.exact and prev is not None and numbers(prev.values) and not prev.exact:
             if len(prev.values) < WIDTH:
                 prev.values = prev.values + unit.values  # the row goes on (one value per line, PDFium)

@@ -148,7 +148,7 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
             if not parts:
                 continue
             rows.append(Row([Cell(t) for t in parts], current, block.where, False, len(rows),
-                            positional=len(parts) > 1 and ("\t" in text or "|" in text)))
+                            positional="\t" in text or "|" in text))
         else:
             for r, grid_row in enumerate(block.rows):
                 conf = block.confidence or {}
