@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bench.accuracy import Case
 from tests.test_samples import _expected
+
+from bench.accuracy import Case
 
 _ = None
 Z7 = (0,) * 7
