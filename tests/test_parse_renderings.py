@@ -387,3 +387,15 @@ def test_renderings_are_deterministic() -> None:
     doc = layout_to_document(record_to_layout(truth))
     assert document_to_markdown(doc, seed=3) == document_to_markdown(copy.deepcopy(doc), seed=3)
     assert io.BytesIO(document_to_text(doc).encode()).getvalue() == document_to_text(doc).encode()
+
+
+def test_agency_from_the_title_in_the_documents_properties() -> None:
+    """A cover whose title lines are lost or cut: the PDF's / DOCX's own title property, when it
+    names a body; a fragment ("工作") is never kept as the agency."""
+    from collector.parse.metadata import extract_metadata
+
+    lines = ["工作年度报告", "一、总体情况", "本年度无申请。"]
+    md = extract_metadata(lines, {"pdf_title": "东湖区人民政府2023年政府信息公开工作年度报告"}, "\n".join(lines))
+    assert (md.agency_name, md.report_year) == ("东湖区人民政府", 2023)
+    md = extract_metadata(lines, {"pdf_title": "Microsoft Word - 2023年报.docx"}, "\n".join(lines))
+    assert md.agency_name is None

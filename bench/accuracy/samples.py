@@ -15,7 +15,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from tests.conftest import SAMPLES
-from tests.test_samples import SHANGHAI_S2, SHANGHAI_S3, SHANGHAI_S4, _expected
+from tests.test_samples import (
+    SHANGHAI_S2,
+    SHANGHAI_S3,
+    SHANGHAI_S4,
+    YINING_S2,
+    YINING_S3,
+    YINING_S4,
+    _expected,
+)
 
 from bench.accuracy import Case
 from bench.accuracy.cache import cached, cached_conversions
@@ -27,22 +35,6 @@ _ = None
 
 SHANGHAI_META = {"format_version": "gb2019", "report_year": 2019, "agency_name": "上海市人民政府办公厅",
                  "published_date": "2020-01-31"}
-
-YINING_S3 = {row: ZEROS for row in (
-    "new_received", "carried_over_in", "granted", "partially_granted", "withheld_state_secret",
-    "withheld_law_prohibits", "withheld_three_security_one_stability", "withheld_third_party_rights",
-    "withheld_internal_affairs", "withheld_process_info", "withheld_enforcement_file", "withheld_admin_inquiry",
-    "unable_not_held", "unable_needs_creation", "unable_unclear_after_correction", "not_processed_petition",
-    "not_processed_duplicate", "not_processed_publication", "not_processed_excessive",
-    "not_processed_confirm_reissue")}
-YINING_S2 = {
-    "s2.art20_1.regulations.issued": 0, "s2.art20_1.regulations.repealed": 0, "s2.art20_1.regulations.in_force": 0,
-    "s2.art20_1.normative_docs.issued": 0, "s2.art20_1.normative_docs.repealed": 0,
-    "s2.art20_1.normative_docs.in_force": 0,
-    "s2.art20_5.admin_licensing.decisions": 29588, "s2.art20_6.admin_penalty.decisions": 383,
-    "s2.art20_6.admin_coercion.decisions": 96, "s2.art20_8.admin_fees.amount_wan_yuan": 0,
-}
-YINING_S4 = {b: (0,) * 5 for b in ("review", "litigation_direct", "litigation_after_review")}
 
 # Openings ("the first 1–2 KB of the page text"): transcribed by hand from the files.
 OPENINGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {

@@ -17,39 +17,6 @@ S3_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution",
 S4_BLOCKS = ("review", "litigation_direct", "litigation_after_review")
 S4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 
-# Order matters: first match wins.
-S3_ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (k, re.compile(p))
-    for k, p in (
-        ("other_no_correction", r"逾期不补正|无正当理由逾期|申请人无正|不再处理其政府信息公开申请.*补正"),
-        ("other_fee_unpaid", r"缴纳费用|收费通知|逾期未按"),
-        ("other_other", r"(?:^|\)|其他处理)3\.?其他$"),
-        ("withheld_state_secret", r"国家秘密"),
-        ("withheld_law_prohibits", r"法律行政法规禁止|其他法律|禁止公开"),
-        ("withheld_three_security_one_stability", r"三安全|一稳定"),
-        ("withheld_third_party_rights", r"第三方"),
-        ("withheld_internal_affairs", r"内部事务"),
-        ("withheld_process_info", r"过程性"),
-        ("withheld_enforcement_file", r"执法案卷"),
-        ("withheld_admin_inquiry", r"行政查询"),
-        ("unable_not_held", r"不掌握"),
-        ("unable_needs_creation", r"另行制作|没有现成"),
-        ("unable_unclear_after_correction", r"仍不明确|补正后申请"),
-        ("not_processed_petition", r"信访|举报投诉"),
-        ("not_processed_duplicate", r"重复申请"),
-        ("not_processed_publication", r"出版物"),
-        ("not_processed_excessive", r"大量反复|反复申请"),
-        ("not_processed_confirm_reissue", r"重新出具|确认或重新"),
-        ("partially_granted", r"部分公开"),
-        ("granted", r"予以公开"),
-        ("other_handling", r"其他处理$"),
-        ("results_total", r"\(七\)总计|七\)总计|结果总计|^总计$|^合计$|\(七\)合计"),
-        ("carried_over_out", r"结转下年|下年度继续"),
-        ("new_received", r"本年新收|本年度新收"),
-        ("carried_over_in", r"上年结转|上年度结转"),
-    )
-)
-S3_ROW_ORDER = tuple(k for k, _ in S3_ROW_PATTERNS)
 S3_OTHER_SUBROWS = ("other_no_correction", "other_fee_unpaid", "other_other")
 S3_RESULT_ROWS_2019 = (
     "granted", "partially_granted", "withheld_state_secret", "withheld_law_prohibits",
@@ -75,11 +42,6 @@ def s3_result_rows(rec: dict[str, Any]) -> tuple[str, ...]:
     return S3_RESULT_ROWS_2021 if rec.get("format_version") == "gb2021" else S3_RESULT_ROWS_2019
 
 
-def match_s3_row(label: str) -> str | None:
-    for key, pat in S3_ROW_PATTERNS:
-        if pat.search(label):
-            return key
-    return None
 
 
 # The same rows as keywords to find in a *stream* of label text (a text layer breaks a label
@@ -117,6 +79,17 @@ S3_STREAM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("carried_over_out", r"结转下年|下年度继续"),
     )
 )
+S3_ROW_ORDER = tuple(k for k, _ in S3_STREAM_PATTERNS)
+
+def match_s3_row(label: str) -> str | None:
+    """The 三 row a whole label names (its first keyword; the 其他处理 group label counts as the
+    gb2019 row). Text layers break labels, so the parser reads 三 from a label stream instead."""
+    hits = [(m.start(), k) for k, pat in S3_STREAM_PATTERNS if (m := pat.search(label))]
+    subrows = [k for _, k in hits if k in S3_OTHER_SUBROWS]
+    if subrows:
+        return subrows[0]
+    return min(hits)[1] if hits else None
+
 # Row ordinals a label starts with: "1." "2、" "(三)" "四、" (after NFKC, no spaces)
 ENUMERATOR_NORM = re.compile(r"\d{1,2}[.、](?!\d)|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、")
 

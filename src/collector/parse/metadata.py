@@ -133,7 +133,8 @@ def agency_from_title(title: str) -> str | None:
 
 _AGENCY_END = re.compile(
     r"(局|委员会|委|厅|办公室|办公厅|办|政府|镇|乡|街道|办事处|中心|院|部|署|会|室|处|所|站|队|馆|集团|公司|苏木|旗|"
-    r"区|县|市|州|盟|省|自治区|管委会|管理委员会|公署|行|社|场|园|台)$")
+    r"区|县|市|州|盟|省|自治区|管委会|管理委员会|公署|行|社|场|园|台|关|学|校|狱|科|股|组)$")
+_NOT_A_NAME = re.compile(r"\d|年度|报告|信息公开|政务公开|[。，,；;：:]")
 
 
 def plausible_agency(name: str | None) -> bool:
@@ -141,7 +142,7 @@ def plausible_agency(name: str | None) -> bool:
     characters of two title lines interleaved: digits, 年, 报告 inside)?"""
     if not name or not (2 <= len(name) <= 40):
         return False
-    if re.search(r"\d|年度|报告|信息公开|政务公开|[。，,；;：:]", name):
+    if _NOT_A_NAME.search(name):
         return False
     return bool(_AGENCY_END.search(name))
 
@@ -275,10 +276,13 @@ def extract_metadata(lines: list[str], meta: dict[str, object], text: str, year_
     md = Metadata()
     md.title = find_title(lines, meta)
     agency = agency_from_title(md.title) if md.title else None
+    if not plausible_agency(agency) and (doc_title := _document_title(meta)):
+        md.title, agency = doc_title  # the title in the PDF's / DOCX's properties
     if not plausible_agency(agency):
         # a broken or interleaved title: the report's signature, "本报告由X编制", the caller
         fallback = _signature_agency(lines) or compiled_by(text) or agency_hint or opening_agency(text)
-        agency = fallback or (agency if agency and len(agency) >= 2 else None)
+        # else the title's reading, unless it is plainly a fragment ("工作") or two lines interleaved
+        agency = fallback or (agency if agency and len(agency) >= 3 and not _NOT_A_NAME.search(agency) else None)
     md.agency_name = agency
     # First pass without a year constraint to read the date, then the year, then re-check.
     pub, src = published_date_from(lines, meta, None)
@@ -287,6 +291,19 @@ def extract_metadata(lines: list[str], meta: dict[str, object], text: str, year_
     md.index_number, md.org_code = index_number_from(lines, meta)
     md.region = region_from_name(md.agency_name)
     return md
+
+
+def _document_title(meta: dict[str, object]) -> tuple[str, str] | None:
+    """(title, agency) from the title a PDF or DOCX carries in its properties, when it names a body
+    ("Microsoft Word - 年报.docx" does not)."""
+    for key in ("pdf_title", "title"):
+        t = meta.get(key)
+        if isinstance(t, str) and _TITLE_HINT.search(t) and len(t) < 120:
+            title = _clean_title(t)
+            agency = agency_from_title(title)
+            if agency and plausible_agency(agency):
+                return title, agency
+    return None
 
 
 def _names(meta: dict[str, object]) -> list[tuple[str, bool]]:
