@@ -134,7 +134,9 @@ def agency_from_title(title: str) -> str | None:
 _AGENCY_END = re.compile(
     r"(局|委员会|委|厅|办公室|办公厅|办|政府|镇|乡|街道|办事处|中心|院|部|署|会|室|处|所|站|队|馆|集团|公司|苏木|旗|"
     r"区|县|市|州|盟|省|自治区|管委会|管理委员会|公署|行|社|场|园|台|关|学|校|狱|科|股|组)$")
-_NOT_A_NAME = re.compile(r"\d|年度|报告|信息公开|政务公开|[。，,；;：:]")
+# a year, or digits strewn between characters (two title lines interleaved: "X2区0人2民3政…"),
+# the words of a title, or punctuation: not the name of a body ("第2中学", "测试0局" are)
+_NOT_A_NAME = re.compile(r"(?:19|20)\d{2}|\d\D+\d\D+\d|年度|报告|信息公开|政务公开|[。，,；;：:]")
 
 
 def plausible_agency(name: str | None) -> bool:
