@@ -246,6 +246,12 @@ def _meta() -> dict:
                            "description": "extraction problems: tables missing, rows lost, ambiguous columns"},
         "derived_fields": {"type": "array", "items": {"type": "string"}, "x-label-zh": "派生字段",
                            "description": "number fields computed rather than read (e.g. gb2021 s3.other_handling)"},
+        "format_deviations": {"type": "array", "items": {"type": "string"}, "x-label-zh": "格式偏差",
+                              "description": "blocks printed in the other template's layout, as codes: "
+                                             "s3.single_other_handling_row (gb2019 one 其他处理 row in a gb2021 report), "
+                                             "s3.other_handling_subrows (gb2021 three rows in a gb2019 report), "
+                                             "s2.normative_docs_gb2019_label / s2.normative_docs_gb2021_label (the "
+                                             "other era's 规范性文件 label)"},
         "parse_status": {"enum": ["ok", "partial", "text_only"], "x-label-zh": "解析状态",
                          "description": "ok: all tables read; partial: some rows/tables missing (see parse_warnings); "
                                         "text_only: legacy or tables as images"},

@@ -2,7 +2,8 @@
 
 Findings store only the rule number (``findings.rule``); the codebook, ``xxgk check``, the HTML
 report and the Prefect artifacts put the name beside it from here. Numbers 1–15 are the spec's
-(report-template.md, "Validation rules"); 16 is the project's OCR rule.
+(report-template.md, "Validation rules"); 16 (suspect OCR readings) and 17 (implausible values)
+are the project's.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ RULES: dict[int, Rule] = {r.number: r for r in (
     Rule(14, "template format matches the report year", "soft", "record"),
     Rule(15, "near-duplicate of another agency's report (内容雷同)", "soft", "dataset"),
     Rule(16, "suspect OCR reading (low confidence, or in a sum that fails)", "project", "record"),
+    Rule(17, "implausible value (above the report's own totals, or a hard cap)", "project", "record"),
 )}
 
 
