@@ -52,6 +52,8 @@ def parse(
     year: Annotated[int | None, typer.Option(help="report year hint when the document does not say")] = None,
     agency: Annotated[str | None, typer.Option(help="agency name hint when the document does not say")] = None,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow URLs on private/loopback addresses")] = False,
+    assume_report: Annotated[bool, typer.Option("--assume-report", help="parse a legacy document the recogniser "
+                                                "refuses (its reason is kept in parse_warnings)")] = False,
 ) -> None:
     """Parse reports into standard records; print them, or store them with --out."""
     from collector.pipeline import Outcome, SourceContext, process_document
@@ -71,7 +73,7 @@ def parse(
             continue
         hint = Path(source.split("?")[0]).suffix.lstrip(".") or None
         o = process_document(data, SourceContext(source_url=source, report_year=year, agency_name=agency,
-                                                  hint=hint, http_status=status))
+                                                  hint=hint, http_status=status, assume_report=assume_report))
         if o.error is not None:
             failed += 1
             err_console.print(f"[bold red]error:[/] {arg}: {o.error}", highlight=False, soft_wrap=True)

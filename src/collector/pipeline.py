@@ -40,6 +40,7 @@ class SourceContext:
     parent_url: str | None = None
     raw_path: str | None = None
     hint: str | None = None  # file extension, only to break ties inside OLE containers
+    assume_report: bool = False  # parse a legacy document the recogniser refuses (the reason goes to parse_warnings)
 
 
 @dataclass
@@ -75,7 +76,8 @@ def process_document(data: bytes, ctx: SourceContext | None = None) -> Outcome:
         if ctx.title and "ArticleTitle" not in doc.meta:
             doc.meta["ArticleTitle"] = ctx.title
         result = document_to_record(doc, source_url=ctx.source_url, sha256=sha, year_hint=ctx.report_year,
-                                    agency_hint=ctx.agency_name, region_hint=ctx.region)
+                                    agency_hint=ctx.agency_name, region_hint=ctx.region,
+                                    assume_report=ctx.assume_report)
     except CollectorError as exc:
         status = "not_a_report" if isinstance(exc, NotAReport) else "failed"
         row = _doc_row(data, sha, ctx, media_type=media, status=status, error_code=exc.code, error=str(exc))

@@ -216,3 +216,157 @@ def _signature_agency(lines: list[str]) -> str | None:
             if 2 < len(cand) <= 30 and re.search(r"(局|委|厅|办|政府|镇|乡|街道|中心|院|部|署|会)$", cand):
                 return cand
     return None
+
+
+# ---- legacy pages (report years 2008–2018) --------------------------------------------------------------
+# Mirror copies lose the title or inject their own domain into it ("puroview.com沙头镇"), Word/PDF copies
+# run the title into the first sentence, 集约化 pages open with a metadata table, and signatures write
+# dates in Chinese numerals (二○一二年二月二十日). These functions refine what extract_metadata found.
+
+_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_DATE = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|info|cc|top|xyz|vip|site|tw|hk)"
+                     r"(?:/[^\s\u4e00-\u9fff]*)?", re.I)
+_AGENCY_END = re.compile(r"(?:局|委|委员会|办|办公室|办公厅|厅|政府|镇|乡|街道|办事处|中心|院|所|站|队|会|部|署|室|处|馆|区|县|市|"
+                         r"州|盟|旗|公司|集团|管委会|苏木|总队|支队|大队)$")
+_NOT_AGENCY = re.compile(r"编制|公布|根据|认真|特向|现将|报告|条例|我(?:局|镇|乡|委|办|单位)|本(?:单位|局|机关)|以下简称|工作|情况")
+_COMPILED_BY = re.compile(r"由([^，,。；;:：()（）]{2,40}?)(?:[（(][^)）]{0,20}[)）])?(?:根据[^。]{0,80}?)?(?:汇总|综合[^。]{0,40}?)?编制")
+_META_AGENCY = re.compile(r"(?:发布机构|发文机关|信息来源|来源|发布单位)\s*[:：|]?\s*\|?\s*([^\s|:：]{2,30})")
+_BARE_DATE = re.compile(r"^\s*[(（]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[)）]?\s*$")
+
+
+def cn_date_to_digits(text: str) -> str:
+    """"二○一二年二月二十日" -> "2012年2月20日" (○ and 〇 are zero; 十, 二十, 三十一 as numbers)."""
+    def num(s: str) -> int:
+        if "十" not in s:
+            return int("".join(str(_CN_DIGIT[c]) for c in s))
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+
+    def sub(m: re.Match[str]) -> str:
+        try:
+            return f"{num(m.group(1))}年{num(m.group(2))}月{num(m.group(3))}日"
+        except KeyError:
+            return m.group(0)
+
+    return _CN_DATE.sub(sub, text)
+
+
+def strip_domain(name: str | None) -> str | None:
+    """A mirror's domain is never part of an agency name ("puroview.com沙头镇" -> "沙头镇")."""
+    if not name:
+        return name
+    out = _DOMAIN.sub("", name).strip(" ·•-_|")
+    return out or None
+
+
+def plausible_agency(name: str | None) -> bool:
+    return bool(name) and 2 <= len(name or "") <= 40 and bool(_AGENCY_END.search(name or "")) \
+        and not _NOT_AGENCY.search(name or "")
+
+
+def legacy_title(title: str | None, lines: list[str]) -> str | None:
+    """Repair a legacy title: cut the body a Word copy ran into it, join "…政府信息公开" + "年 度 报 告"."""
+    if title:
+        m = re.search(r"(?:年度报告|年报)", title)
+        if m and m.end() < len(title) and re.match(r"(?:本|根据|为|按照|\()", title[m.end():]):
+            title = title[: m.end()]
+    if title and re.fullmatch(r"(?:20\d{2}年度?)?(?:工作)?(?:年度报告|年报)", re.sub(r"\s+", "", title)):
+        head = [re.sub(r"\s+", "", ln) for ln in lines[:6] if ln.strip()]
+        for a, b in zip(head, head[1:], strict=False):
+            if re.sub(r"\s+", "", b) in ("年度报告", "年报", "工作年度报告") and re.search(r"(?:信息公开|政务公开)(?:工作)?$", a):
+                return a + b
+    return title
+
+
+def legacy_agency(title_agency: str | None, paras: list[str], meta: dict[str, object], lines: list[str]) -> str | None:
+    """The publishing body of a legacy page: the title, else "本报告由X编制", the metadata block, the signature.
+
+    "由X编制" also wins over a title that names only X's region ("北京市政府信息公开工作年度报告" compiled
+    by 北京市统计局): a cover title that names the whole city is a trap.
+    """
+    title_agency = strip_domain(title_agency)
+    body = "".join(paras[:12])[:4000]
+    m = _COMPILED_BY.search(body)
+    compiled = strip_domain(m.group(1)) if m else None
+    if compiled and not plausible_agency(compiled):
+        compiled = None
+    if plausible_agency(title_agency):
+        if compiled and compiled != title_agency and compiled.startswith(title_agency or ""):
+            return compiled
+        return title_agency
+    if compiled:
+        return compiled
+    blob = "\n".join(lines[:8]) + "\n" + str(meta.get("page_text") or "")[:2000]
+    for mm in _META_AGENCY.finditer(nfkc(blob)):
+        cand = strip_domain(mm.group(1))
+        if plausible_agency(cand) and cand not in ("本站原创", "本站"):
+            return cand
+    sig = _signature_agency([cn_date_to_digits(ln) for ln in lines])
+    return sig if plausible_agency(sig) else None
+
+
+def legacy_published_date(lines: list[str], meta: dict[str, object], year: int | None,
+                          found: tuple[date | None, str | None]) -> tuple[date | None, str | None]:
+    """Page date before signature date: a labelled page date (发布时间) or a bare cover date line
+    ("2013/3/1") beats the closing date under the signature (often 12-31 of the report year)."""
+    def plausible(d: date | None) -> bool:
+        return d is not None and (year is None or year <= d.year <= year + 2)
+
+    if found[0] is not None and found[1] in ("page_metadata", "html_meta"):
+        return found
+    for ln in lines[:8]:
+        m = _BARE_DATE.match(nfkc(ln))
+        if m:
+            d = _mk_date(*m.groups())
+            if plausible(d):
+                return d, "page_metadata"
+    if found[0] is not None:
+        return found
+    tail = [cn_date_to_digits(nfkc(ln)) for ln in lines[-8:] if len(ln.strip()) <= 40]
+    for ln in reversed(tail):
+        m3 = _DATE_CN.search(ln)
+        if m3:
+            d = _mk_date(*m3.groups())
+            if plausible(d):
+                return d, "closing_date"
+    return None, None
+
+
+def legacy_metadata(md: Metadata, lines: list[str], paras: list[str], meta: dict[str, object], text: str,
+                    year_hint: int | None = None, agency_hint: str | None = None) -> Metadata:
+    """Refine ``md`` (from :func:`extract_metadata`) for a legacy page; ``paras`` are whole paragraphs."""
+    md.title = legacy_title(md.title, lines)
+    if md.title and md.title != (md.title or "").strip():
+        md.title = md.title.strip()
+    title_agency = agency_from_title(md.title) if md.title else None
+    agency = legacy_agency(title_agency, paras, meta, lines)
+    md.agency_name = agency or (strip_domain(agency_hint) if plausible_agency(strip_domain(agency_hint)) else None)
+    if md.report_year is None or md.report_year_source in ("published_date", "context"):
+        year, src = report_year_from(md.title, cn_date_to_digits(text), year_hint, md.published_date)
+        if year is not None and src not in ("published_date",):
+            md.report_year, md.report_year_source = year, src
+        elif (body := _body_year(paras)) is not None:
+            md.report_year, md.report_year_source = body, "text"
+    md.published_date, md.published_date_source = legacy_published_date(
+        lines, meta, md.report_year, (md.published_date, md.published_date_source))
+    md.region = region_from_name(md.agency_name)
+    return md
+
+
+_REPORTED_YEAR = re.compile(r"现(?:将|予)[^。]{0,12}?" + _YEAR + r"\s*年度?[^。]{0,20}?报告")
+
+
+def _body_year(paras: list[str]) -> int | None:
+    """A title-less page: "现将2013年工作情况报告如下", else the year most paragraphs open with."""
+    head = "".join(paras[:8])
+    m = _REPORTED_YEAR.search(head)
+    if m:
+        return int(m.group(1))
+    starts = [int(m2.group(1)) for p in paras[:30] if (m2 := re.match(_YEAR + r"\s*年", p))]
+    if starts:
+        best = max(set(starts), key=starts.count)
+        if starts.count(best) >= 2 and starts.count(best) > len(starts) / 2:
+            return best
+    return None
