@@ -48,7 +48,17 @@ def read_figures(doc: Document, prep: Prepared, year: int | None) -> LegacyFigur
     prose = read_prose(prep.paras, year)
     annex = read_tables(doc, prose.values) if prep.annex.found else prep.annex
     values, warnings = reconcile(prose.values, annex.values)
-    return LegacyFigures(values, prose.warnings + annex.warnings + warnings, sections(prep.paras), annex.found)
+    return LegacyFigures(_in_field_units(values), prose.warnings + annex.warnings + warnings, sections(prep.paras),
+                         annex.found)
+
+
+def _in_field_units(values: dict[str, Reading]) -> dict[str, Reading]:
+    """The two money fields with a fixed unit: 专项经费 in 万元, 减免 in 元 (the phrase keeps what was written)."""
+    for name, want, factor in (("special_budget_wan_yuan", "万元", 1 / 10000), ("fee_waivers", "元", 10000)):
+        r = values.get(name)
+        if r is not None and r.unit is not None and r.unit != want:
+            r.value, r.unit = round(float(r.value) * factor, 6), want
+    return values
 
 
 __all__ = ["LegacyFigures", "Prepared", "Reading", "Verdict", "prepare", "read_figures", "recognise"]

@@ -145,8 +145,8 @@ class _Reader:
             self.group = None
         name = F.match_row(core, self.group)
         if _level_guard(self.state, name, level):
-            self.out.warnings.append(f"legacy.{name}: annex row {label.strip()!r} is a reason under 否决公开, "
-                                     "not a reply of its own; not read")
+            self.out.warnings.append(f"annex row {label.strip()!r} is a reason under 否决公开, not a reply of its "
+                                     f"own: not read as legacy.{name}")
             return None, level
         return name, level
 
@@ -170,13 +170,34 @@ class _Reader:
         if not label or label in ("甲", "乙", "丙"):
             return
         name, _ = self.field(label)
+        if name is not None:
+            self.cells(name, cells, lay, where)
+
+    def spaced_row(self, label: str, unit: str, vals: list[str], lay: Layout | None, where: str) -> None:
+        """"主动公开信息数 条 425 1516": columns from the (flattened) header when one was seen."""
+        name, _ = self.field(label)
         if name is None:
             return
+        spaced = Layout((0, 1), 1, None, None, None, len(vals))
+        if lay is not None and lay.value is not None and lay.values is not None:
+            code = 1 if lay.code is not None else 0
+            if len(vals) == code:
+                return  # only the row code: the row is blank
+            if len(vals) != lay.values + code:
+                self.out.warnings.append(f"legacy.{name}: annex row {where} has {len(vals)} cells for "
+                                         f"{lay.values + code} columns; left out")
+                return
+            spaced.value, spaced.code = 2 + code + lay.value, (2 if code else None)
+        self.cells(name, [label, unit, *vals], spaced, where)
+
+    def cells(self, name: str, cells: list[str], lay: Layout, where: str) -> None:
+        lo, hi = lay.label or (0, 1)
         unit = re.sub(r"\s+", "", cells[lay.unit]) if lay.unit is not None and lay.unit < len(cells) else None
         if lay.value is not None and lay.value < len(cells):
             self.put(_value_of(name, cells[lay.value], unit or None, where, self.out.warnings))
             return
-        nums = [c for i, c in enumerate(cells) if i >= hi and i != lay.unit and i != lay.code and c.strip()]
+        nums = [c for i, c in enumerate(cells) if i >= hi and i != lay.unit and i != lay.code and c.strip()
+                and not re.fullmatch(r"0\d", c.strip())]  # "05": a row code, never a count
         if len(nums) == 1:
             self.put(_value_of(name, nums[0], unit or None, where, self.out.warnings))
         elif nums:
@@ -192,8 +213,10 @@ class _Reader:
         if name is None:
             return F.is_annex_label(F.label_core(m.group("label")))
         digits = m.group("digits")
-        if lay is not None and lay.code is not None and len(digits) > 2:
+        if lay is not None and lay.code is not None:
             digits = digits[2:]  # the 定西 form's two-digit row code (01–35) sits before the values
+            if not digits:
+                return True      # the row's cells are blank
         value = _split(name, digits, lay, self.prose.get(name))
         if value is None:
             self.out.warnings.append(f"legacy.{name}: flattened annex row {t!r} ({where}) cannot be split into its "
@@ -294,18 +317,18 @@ def _read_lines(doc: Document, out: AnnexResult, prose: dict[str, Reading]) -> N
             continue
         m = _SPACED.match(nfkc(line))
         if m and F.is_annex_label(F.label_core(m.group("label"))):
-            vals = m.group("vals").split()
-            spaced = Layout((0, 1), 1, None, None, None, len(vals))
-            if lay is not None and lay.value is not None and lay.values == len(vals):
-                spaced.value = 2 + lay.value
-            cells = [m.group("label"), m.group("unit"), *vals]
-            reader.grid_row(cells, spaced, b.where)
+            reader.spaced_row(m.group("label"), m.group("unit"), m.group("vals").split(), lay, b.where)
             out.found = True
             out.blocks.add(bi)
             continue
         if reader.flat_row(line, lay, b.where):
             out.found = True
             out.blocks.add(bi)
+        elif lay is not None:
+            bare = re.sub(rf"(?:{_UNIT_ALT}|[-—–])$", "", re.sub(r"\s+", "", nfkc(line)))
+            if F.is_annex_label(F.label_core(bare)):
+                reader.field(bare)  # a blank row still opens or closes a group (复议 / 诉讼 / 否决公开)
+                out.blocks.add(bi)
 
 
 __all__ = ["AnnexResult", "read_tables"]

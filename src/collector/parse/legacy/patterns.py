@@ -32,10 +32,12 @@ class FieldSpec:
     total: bool = False              # a total: never read inside a 其中 (sub-count) clause
     money: bool = False              # decimal, unit 元/万元
     context: str | None = None       # required in the sentence unless the section is one of ``home``
+    sentence_guard: str | None = None  # a look-alike anywhere in the sentence vetoes the reading
 
 
 _COUNT_UNITS = "件|份|宗|条|个|起|次"
-_SERVICE = r"行政审批|审批事项|办事大厅|服务大厅|政务服务|便民服务|办件|行政许可|人大建议|政协提案|信访|来信来访"
+_SERVICE = (r"行政审批|审批|办事大厅|服务大厅|服务中心|政务服务|便民服务|办件|行政许可|许可|登记|备案|窗口|人大|政协|"
+            r"建议|提案|信访|来信来访|12345|热线")
 
 FIELDS: dict[str, FieldSpec] = {
     "proactive_items_total": FieldSpec("条|件|项|篇", frozenset({"proactive"}),
@@ -43,15 +45,17 @@ FIELDS: dict[str, FieldSpec] = {
     "proactive_normative_docs": FieldSpec("条|件|份|个", frozenset({"proactive"}), guard=r"制发|制定|出台|印发|起草|清理|废止|审查|备案",
                                           context=r"主动公开"),
     "normative_docs_issued": FieldSpec("件|份|个|条"),
-    "requests_received": FieldSpec("件|份|宗|条|个|起|人次", frozenset({"requests"}), guard=_SERVICE, total=True),
+    "requests_received": FieldSpec("件|份|宗|条|个|起|人次", frozenset({"requests"}), sentence_guard=_SERVICE, total=True),
     "requests_by_channel.in_person": FieldSpec("件|份|条|个|人次", frozenset({"requests"})),
     "requests_by_channel.fax": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "requests_by_channel.online": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "requests_by_channel.email": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "requests_by_channel.letter": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "requests_by_channel.other": FieldSpec("件|份|条|个", frozenset({"requests"})),
-    "requests_closed": FieldSpec("件|份|条|个", frozenset({"requests"}), guard=_SERVICE, total=True),
-    "replies_total": FieldSpec("件|份|条|个", frozenset({"requests"}), guard=_SERVICE, total=True),
+    "requests_closed": FieldSpec("件|份|条|个", frozenset({"requests"}), sentence_guard=_SERVICE, total=True,
+                                 context=r"申请"),
+    "replies_total": FieldSpec("件|份|条|个", frozenset({"requests"}), sentence_guard=_SERVICE, total=True,
+                               context=r"申请"),
     "replies.already_public": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "replies.granted": FieldSpec("件|份|条|个", frozenset({"requests"}), context=r"答复|办理|申请"),
     "replies.partially_granted": FieldSpec("件|份|条|个", frozenset({"requests"}), context=r"答复|办理|申请"),
@@ -72,8 +76,8 @@ FIELDS: dict[str, FieldSpec] = {
     "fees_collected": FieldSpec("元|万元", frozenset({"fees"}), guard=r"支出|经费|预算|成本|工作费|办公费|罚没", money=True,
                                 total=True),
     "fee_waivers": FieldSpec("元|万元", frozenset({"fees"}), guard=r"支出|经费|预算", money=True),
-    "consultations": FieldSpec("人次|次|人|件|个|条", frozenset({"consultations"}),
-                               guard=r"访问|点击|浏览|页面|网站访问|电话号码|咨询电话[:：]", total=True),
+    "consultations": FieldSpec("人次|次|人|件|个|条", frozenset({"consultations"}), total=True,
+                               guard=r"访问|点击|浏览|页面|电话号码|咨询电话|(?:网上|电话|现场|来电|来访|信函|网络|邮件)咨询"),
     "staff_fulltime": FieldSpec("名|人|位", frozenset({"overview", "staff"})),
     "staff_parttime": FieldSpec("名|人|位", frozenset({"overview", "staff"})),
     "special_budget_wan_yuan": FieldSpec("万元|元", frozenset({"staff", "fees"}), money=True),
@@ -126,7 +130,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("replies.unclear", r"[\"]?(?:申请内容不明确|告知(?:作出|申请人)?(?:更改|补正)补充|告知作出更改)(?:数)?[\"]?(?:的|类)?{F}{N}"),
     ("replies.redirect", r"[\"]?告知通过其他途径办理(?:数)?[\"]?(?:的|类)?{F}{N}"),
     # 收费 — "收取费用0元", "收费2.5元", "依申请公开收取的费用0.01万元"
-    ("fees_collected", r"收取(?:了)?(?:申请人)?(?:的)?(?:信息)?(?:检索|复制|复印|邮寄|递送)?(?:等)?(?:费用|费)(?:共|合计|共计|总计)?{F}{N}"),
+    ("fees_collected", r"收取(?:了)?(?:申请人)?(?:的)?(?:信息)?(?:(?:检索|复制|复印|邮寄|递送|打印)、?)*(?:等)?(?:费用|费)(?:共|合计|共计|总计)?{F}{N}"),
     ("fees_collected", r"收费(?:金额|总额|总计|合计)?{F}{N}"),
     ("fees_collected", r"依申请公开(?:政府信息|信息)?(?:收取的)?费用{F}{N}"),
     ("fee_waivers", r"减免(?:费用|收费|金额)?{F}{N}"),

@@ -115,6 +115,8 @@ def _rejected(name: str, sentence: str, m: re.Match[str], para: Para, year: int 
     before = sentence[:num_at]
     if spec.guard and re.search(spec.guard, clause):
         return "look-alike"
+    if spec.sentence_guard and re.search(spec.sentence_guard, sentence):
+        return "look-alike"
     if spec.total and sentence[a:m.start()].startswith("其中"):
         return "sub-count"
     if _CUMULATIVE.search(before[a:] if name == "proactive_items_total" else before):
@@ -230,4 +232,29 @@ def read_prose(paras: list[Para], year: int | None) -> ProseResult:
     return ProseResult(values, warnings, found)
 
 
-__all__ = ["ProseResult", "Reading", "read_prose", "resolve"]
+__all__ = ["ProseResult", "Reading", "fee_statements", "read_prose", "resolve"]
+
+
+def fee_statements(text: str) -> tuple[str | None, str | None]:
+    """(a "no fees charged" phrase, a "fees of X charged" phrase) found in ``text`` — for rule 24."""
+    from collector.parse.legacy.text import clean
+
+    zero: str | None = None
+    charged: str | None = None
+    guard = P.FIELDS["fees_collected"].guard or "$^"
+    zeros = [rx for fields, rx in _zero_res() if "fees_collected" in fields]
+    phrases = [rx for name, rx in _compiled() if name == "fees_collected"]
+    for m0 in re.finditer(r"[^。；;!?！？\n]+", text):
+        s = clean(m0.group(0))
+        for rx in zeros:
+            if zero is None and (m := rx.search(s)):
+                a, b = _clause(s, m.start(), m.end())
+                if not re.search(guard, s[a:b]):
+                    zero = _phrase(s, m.start(), m.end())
+        for rx in phrases:
+            for m in rx.finditer(s):
+                a, b = _clause(s, m.start(), m.end())
+                v = _value(m, True)
+                if charged is None and v and not re.search(guard, s[a:b]):
+                    charged = _phrase(s, m.start(), m.end())
+    return zero, charged

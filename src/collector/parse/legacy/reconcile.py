@@ -15,11 +15,16 @@ def reconcile(prose: dict[str, Reading], annex: dict[str, Reading]) -> tuple[dic
     warnings: list[str] = []
     for name, a in annex.items():
         p = prose.get(name)
-        if p is not None and p.value != a.value:
+        if p is not None and _in_yuan(p) != _in_yuan(a):
             warnings.append(f"legacy.{name}: the annex says {a.value:g} ({a.where}) but the text says {p.value:g} "
                             f"({p.where}: {p.raw}); kept the annex value")
         values[name] = a
     return values, warnings
+
+
+def _in_yuan(r: Reading) -> float:
+    """Amounts compare in one unit (the annex writes 万元, the prose 元); counts as they are."""
+    return float(r.value) * (10000 if r.unit == "万元" else 1)
 
 
 __all__ = ["reconcile"]
