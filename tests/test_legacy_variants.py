@@ -1,0 +1,123 @@
+"""Generated legacy reports in every rendering: annex forms (national 2014, Fujian, Dingxi) as HTML, text
+(``|`` cells, spaces, flattened), DOCX, XLSX and PDF; prose with traditional characters, no title, a
+metadata-table heading; look-alike sentences mixed in. Expected values come from the generator.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from collector.pipeline import SourceContext, process_document
+from collector.sim.attachments import available_formats, render_attachment
+from collector.sim.legacy import TRAPS, legacy_html, legacy_layout, legacy_text, make_legacy, trap_sentences
+
+FORMS = (None, "national", "fujian", "dingxi")
+
+
+def _legacy(rec: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        for k, v in node.items():
+            if isinstance(v, dict):
+                walk(f"{prefix}{k}.", v)
+            elif v is not None:
+                out[f"legacy.{prefix}{k}"] = v
+    walk("", rec["legacy"])
+    return out
+
+
+def _parse(data: bytes, hint: str) -> dict[str, Any]:
+    o = process_document(data, SourceContext(source_url=f"http://www.x.gov.cn/a.{hint}", hint=hint))
+    assert o.record is not None, o.error
+    return o.record
+
+
+RENDERINGS = {
+    "html": (lambda r: legacy_html(r).encode(), "html", "grid"),
+    "html-traditional": (lambda r: legacy_html(r, traditional=True).encode(), "html", "grid"),
+    "html-no-title": (lambda r: legacy_html(r, title=False).encode(), "html", "grid"),
+    "html-metadata-table": (lambda r: legacy_html(r, meta_table=True).encode(), "html", "grid"),
+    "text-pipes": (lambda r: legacy_text(r, annex="pipes").encode(), "txt", "grid"),
+    "text-spaced": (lambda r: legacy_text(r, annex="spaced").encode(), "txt", "grid"),
+    "text-flattened": (lambda r: legacy_text(r, annex="flattened").encode(), "txt", "flattened"),
+}
+
+
+@pytest.mark.parametrize(("form", "rendering", "seed"),
+                         list(itertools.product(FORMS, RENDERINGS, (1, 2))))
+def test_rendering_reads_exactly_the_truth(form: str | None, rendering: str, seed: int) -> None:
+    rep = make_legacy(seed, "某县水务局", 2008 + seed * 3, form=form, blanks=seed - 1)
+    render, hint, kind = RENDERINGS[rendering]
+    rec = _parse(render(rep), hint)
+    assert _legacy(rec) == rep.expected(kind)
+    assert rec["report_year"] == rep.year and rec["parse_status"] == "ok"
+    assert not [f for f in rec["validation"] if f["severity"] == "error"]
+
+
+@pytest.mark.parametrize(("form", "fmt"), list(itertools.product(FORMS, ("docx", "xlsx"))))
+def test_office_annex(form: str | None, fmt: str) -> None:
+    if fmt not in available_formats():
+        pytest.skip(f"{fmt} rendering needs python-docx/openpyxl")
+    rep = make_legacy(4, "某县水务局", 2014, form=form, blanks=1)
+    rec = _parse(render_attachment(legacy_layout(rep), fmt), fmt)
+    assert _legacy(rec) == rep.expected("grid")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["national", "fujian"])
+def test_pdf_annex(form: str) -> None:
+    if "pdf" not in available_formats():
+        pytest.skip("PDF rendering needs LibreOffice")
+    rep = make_legacy(6, "某县水务局", 2015, form=form)
+    rec = _parse(render_attachment(legacy_layout(rep), "pdf"), "pdf")
+    assert _legacy(rec) == rep.expected("grid")
+
+
+@pytest.mark.parametrize("sentence", trap_sentences(2014, seed=3))
+def test_look_alike_sentence_gives_nothing(sentence: str) -> None:
+    page = (f"某县水务局2014年政府信息公开工作年度报告\n根据《条例》要求，现公布某县水务局2014年政府信息公开工作年度报告。\n"
+            f"一、概述\n{sentence}\n二、主动公开政府信息情况\n{sentence}\n三、依申请公开政府信息情况\n{sentence}\n"
+            f"四、政府信息公开收费及减免情况\n{sentence}\n五、因政府信息公开申请行政复议、提起行政诉讼的情况\n{sentence}\n")
+    assert _legacy(_parse(page.encode(), "txt")) == {}, sentence
+    assert len(TRAPS) >= 15
+
+
+def test_annex_wins_over_prose_and_the_disagreement_is_a_finding() -> None:
+    rep = make_legacy(2, "某县水务局", 2015, form="national")
+    truth = rep.values["proactive_items_total"]
+    text = legacy_text(rep, annex="pipes").replace("附表：", f"2015年，我局主动公开政府信息共{truth + 7}条。\n附表：", 1)
+    rec = _parse(text.encode(), "txt")
+    assert rec["legacy"]["proactive_items_total"] == truth
+    hits = [f for f in rec["validation"] if f["fields"] == ["legacy.proactive_items_total"]]
+    assert hits and hits[0]["severity"] == "warning" and f"{truth + 7:g}" in hits[0]["message"] \
+        and f"{truth:g}" in hits[0]["message"]
+
+
+def test_flattened_row_split_only_when_determined() -> None:
+    head = "某县2010年政府信息公开工作年度报告\n根据《条例》要求，现公布某县2010年政府信息公开工作年度报告。\n"
+    annex = "指标名称计量单位本年度历年累计\n主动公开信息数条4251516\n行政复议数件00\n行政诉讼数件13\n"
+    rec = _parse((head + annex).encode(), "txt")
+    got = _legacy(rec)
+    assert got == {"legacy.review_total": 0, "legacy.litigation_total": 1}
+    finding = [f for f in rec["validation"] if f["fields"] == ["legacy.proactive_items_total"]]
+    assert finding and "cannot be split" in finding[0]["message"]
+    # the prose states this year's number: the split is determined
+    prose = head + "2010年，本县主动公开政府信息共425条。\n" + annex
+    assert _legacy(_parse(prose.encode(), "txt"))["legacy.proactive_items_total"] == 425
+
+
+def test_cumulative_column_is_never_read() -> None:
+    text = ("某县2010年政府信息公开工作年度报告\n现公布某县2010年政府信息公开工作年度报告。\n"
+            "指标名称 | 计量单位 | 本年度 | 历年累计\n主动公开信息数 | 条 | | 1516\n受理依申请公开信息总数 | 件 | 3 | 12\n")
+    assert _legacy(_parse(text.encode(), "txt")) == {"legacy.requests_received": 3}
+
+
+def test_reasons_under_denied_are_not_replies() -> None:
+    rep = make_legacy(7, "某县水务局", 2011, form="dingxi")
+    rec = _parse(legacy_html(rep).encode(), "html")
+    assert rec["legacy"]["replies"]["not_exist"] is None and rec["legacy"]["replies"]["denied"] == rep.values["replies.denied"]
+    assert any("under 否决公开" in w for w in rec["parse_warnings"])
