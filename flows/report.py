@@ -50,6 +50,8 @@ class PortalRow:
     error: str | None = None
     error_code: str | None = None
     findings: Counter[str] = field(default_factory=Counter)
+    legacy_with_figures: int = 0       # legacy (2008–2018) records that state figures
+    legacy_without_figures: int = 0    # legacy records with text only
 
     @property
     def collected(self) -> bool:
@@ -145,6 +147,8 @@ class RunReport:
         row = self._row(w.portal_id)
         row.records += w.records
         row.findings.update(w.findings)
+        row.legacy_with_figures += w.legacy.get("with_figures", 0)
+        row.legacy_without_figures += w.legacy.get("without_figures", 0)
         self.rows_written += sum(w.rows.values())
 
     # -- output ---------------------------------------------------------------------------------------
@@ -154,7 +158,7 @@ class RunReport:
         return any(p.collected for p in self.portals.values()) or not self.portals
 
     def totals(self) -> dict[str, int]:
-        keys = (*COUNTS, "records", "documents", "documents_failed")
+        keys = (*COUNTS, "records", "documents", "documents_failed", "legacy_with_figures", "legacy_without_figures")
         return {k: sum(getattr(p, k) for p in self.portals.values()) for k in keys}
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,6 +186,9 @@ def _markdown(r: RunReport) -> str:
              f"{t['updated']} updated, {t['unchanged']} unchanged, {t['failed']} failed, {t['blocked']} blocked; "
              f"{t['records']} records written ({t['documents']} documents, {t['documents_failed']} not fetched).",
              "", f"Dataset: `{r.out}`", ""]
+    if t["legacy_with_figures"] or t["legacy_without_figures"]:
+        lines[-3:-3] = ["", f"Legacy reports (2008–2018): {t['legacy_with_figures']} with figures, "
+                            f"{t['legacy_without_figures']} text only."]
     bad = [p for p in r.portals.values() if not p.collected or p.failed or p.blocked]
     if bad:
         lines += ["## Portals with problems", ""]
@@ -206,7 +213,8 @@ def _table(r: RunReport) -> list[dict[str, Any]]:
     rows = []
     for p in r.portals.values():
         rows.append({"portal": p.portal_id, "cms": p.family or "", **{k: getattr(p, k) for k in COUNTS},
-                     "records": p.records, "findings": ", ".join(f"{k}: {v}" for k, v in sorted(p.findings.items())),
+                     "records": p.records, "legacy_with_figures": p.legacy_with_figures,
+                     "legacy_without_figures": p.legacy_without_figures, "findings": ", ".join(f"{k}: {v}" for k, v in sorted(p.findings.items())),
                      "status": "ok" if p.collected else f"FAILED: {p.error or 'nothing fetched'}"})
     return rows
 

@@ -74,6 +74,7 @@ class WrittenBatch:
     rows: dict[str, int] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)  # "rule 3 error" -> count
     span: Span = (0.0, 0.0)
+    legacy: dict[str, int] = field(default_factory=dict)    # legacy reports: "with_figures" / "without_figures"
 
 
 # -- helpers the flows call directly (cheap, no I/O worth a task) -------------------------------------
@@ -105,6 +106,17 @@ def _findings(out: str, report_ids: list[str]) -> dict[str, int]:
     t = Dataset(out, repair=False).read("findings", columns=["rule", "severity"], filter=flt)
     return dict(Counter(f"rule {r} {s}" for r, s in zip(t.column("rule").to_pylist(),
                                                         t.column("severity").to_pylist(), strict=True)))
+
+
+def _legacy_counts(out: str, report_ids: list[str]) -> dict[str, int]:
+    """Legacy (2008–2018) records just written: how many state figures (parse_status ok) and how many only text."""
+    if not report_ids:
+        return {}
+    flt = (pc.field("report_id").isin(pa.array(sorted(set(report_ids)), pa.string()))
+           & (pc.field("format_version") == "legacy"))
+    t = Dataset(out, repair=False).read("reports", columns=["parse_status"], filter=flt)
+    status = Counter(t.column("parse_status").to_pylist())
+    return {"with_figures": status.get("ok", 0), "without_figures": t.num_rows - status.get("ok", 0)}
 
 
 def _classify(refs: list[FetchedRef], out: str) -> tuple[dict[str, int], int, int]:
@@ -168,10 +180,11 @@ def write_batch(batch: FetchedBatch, out: str, force: bool = False) -> WrittenBa
         t0 = time.perf_counter()
         stats = process_refs(batch.refs, out, force=force)
         findings = _findings(out, stats.report_ids)
+        legacy = _legacy_counts(out, stats.report_ids)
         t1 = time.perf_counter()
     emit("processed", portal_id=batch.portal_id, count=stats.candidates, records=stats.records)
     return WrittenBatch(batch.portal_id, stats.candidates, stats.processed, stats.records, stats.document_errors,
-                        dict(stats.rows_written), findings, span=(t0, t1))
+                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy)
 
 
 @task(name="compact", **_WORK)
@@ -202,11 +215,12 @@ def reparse_batch(groups: list[ReparseGroup], out: str) -> WrittenBatch:
         t0 = time.perf_counter()
         stats = reparse_groups(groups, out)
         findings = _findings(out, stats.report_ids)
+        legacy = _legacy_counts(out, stats.report_ids)
         t1 = time.perf_counter()
     pid = groups[0].portal_id or "-"
     emit("processed", portal_id=pid, count=len(groups), records=stats.records)
     return WrittenBatch(pid, stats.candidates, stats.processed, stats.records, stats.document_errors,
-                        dict(stats.rows_written), findings, span=(t0, t1))
+                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy)
 
 
 __all__ = ["Discovered", "FetchedBatch", "WrittenBatch", "compact_dataset", "discover", "fetch_batch", "fetch_settings",

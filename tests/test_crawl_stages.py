@@ -43,7 +43,7 @@ def _portal(sim: Any, pid: str) -> Portal:
 @pytest.mark.parametrize("pid,family", [("sim-trs", "trs"), ("sim-hanweb", "hanweb"), ("sim-vsb", "vsb"),
                                         ("sim-generic", "generic")])
 def test_discover_each_family(sim: Any, tmp_path: Path, pid: str, family: str) -> None:
-    cands = discover_portal(_portal(sim, pid), "2019-2023", tmp_path, settings=FAST)
+    cands = discover_portal(_portal(sim, pid), "2008-2023", tmp_path, settings=FAST)  # legacy years too
     truth = {t["url"] for t in sim.truth if t["portal_id"] == pid}
     traps = {t["url"] for t in sim.traps}
     got = {c.url for c in cands}

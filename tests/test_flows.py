@@ -8,6 +8,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pytest
 import yaml
@@ -26,7 +28,7 @@ from collector.sim.verify import verify  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SEED = 11
-YEARS = (2019, 2023)
+YEARS = (2008, 2023)  # the legacy years (2008–2018) and the template years
 # fast fetches against the simulator (FetchSettings.for_tests, as a flow parameter)
 FAST = {"connect_timeout": 2.0, "read_timeout": 2.0, "total_timeout": 10.0, "backoff_base": 0.05,
         "backoff_max": 0.2, "max_retry_after": 5.0}
@@ -79,6 +81,8 @@ def test_backfill_equals_ground_truth(collected: tuple[Path, dict[str, Any]], si
     assert by["sim-waf"]["blocked"] == 1 and not by["sim-waf"]["collected"]  # refused, reported, run not failed
     assert all(by[p]["collected"] and by[p]["new"] > 0 for p in ("sim-trs", "sim-hanweb", "sim-vsb", "sim-generic"))
     assert sum(p["findings"].get("rule 1 error", 0) for p in summary["portals"]) >= 1  # broken reports flagged
+    # the artifact counts the legacy reports with and without figures (the simulator's 2012 is text only)
+    assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
 
 
 def test_second_run_adds_nothing(collected: tuple[Path, dict[str, Any]], sim: Any) -> None:
@@ -150,6 +154,44 @@ def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[s
     # the re-parse marked the crawl state: a collect run with the bumped parser has nothing left to do
     again = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), years=[2023])
     assert again["rows_written"] == 0 and again["totals"]["records"] == 0
+
+
+def _downgrade_to_parser_1_0(out: Path) -> None:
+    """Make ``out`` look collected by parser 1.0.0 / schema 1.0.0: no legacy columns, no legacy cells."""
+    import pyarrow.parquet as pq
+
+    for path in (out / "reports").rglob("part-*.parquet"):
+        t = pq.read_table(path)
+        t = t.drop_columns([c for c in t.column_names if c.startswith("legacy__") or c == "text__sections"])
+        t = t.set_column(t.column_names.index("parser_version"), "parser_version",
+                         pa.array(["1.0.0"] * t.num_rows, pa.string()))
+        pq.write_table(t, path)
+    for path in (out / "cells").rglob("part-*.parquet"):
+        t = pq.read_table(path)
+        pq.write_table(t.filter(pc.invert(pc.starts_with(t.column("field"), "legacy."))), path)
+
+
+def test_reparse_fills_legacy_figures_without_network(collected: tuple[Path, dict[str, Any]], sim: Any,
+                                                      tmp_path: Path) -> None:
+    """A dataset stored before the legacy reader existed gets its 2008–2018 figures from raw/, no HTTP."""
+    import duckdb
+
+    src, _ = collected
+    out = tmp_path / "out"
+    shutil.copytree(src, out)
+    _downgrade_to_parser_1_0(out)
+    legacy_truth = [t for t in sim.truth if t["record"]["format_version"] == "legacy"]
+    assert len(verify(out, legacy_truth).mismatches) >= 50  # the old dataset lacks them (all null)
+    sim.reset_log()
+    summary = reparse_flow(out=str(out), years=list(range(2008, 2019)), batch_size=4)
+    assert sim.requests() == []  # no HTTP at all
+    v = verify(out, legacy_truth)
+    assert v.found == 11 and not v.mismatches, v.mismatches[:10]
+    assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
+    q = f"""SELECT count(*) FROM read_parquet('{out}/cells/**/*.parquet', hive_partitioning=true, union_by_name=true)
+            WHERE field = 'legacy.proactive_items_total' AND value_raw IS NOT NULL AND "where" IS NOT NULL"""
+    assert duckdb.sql(q).fetchall()[0][0] >= 9
+    assert verify(out, sim.truth).ok  # the other years untouched by the filter, all still right
 
 
 def test_reparse_filters(collected: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:

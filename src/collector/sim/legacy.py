@@ -184,8 +184,10 @@ def _cases_sentence(rng: random.Random, v: dict[str, int | float], who: str, y: 
 
 
 def make_legacy(seed: int, agency: str, year: int, *, form: str | None = None, traps: bool = True,
-                prose_share: float = 0.6, blanks: int = 0) -> LegacyReport:
-    """A legacy report of ``agency`` for ``year``: figures, prose, and an annex ``form`` (national/fujian/dingxi)."""
+                prose_share: float = 0.6, blanks: int = 0, figures: bool = True) -> LegacyReport:
+    """A legacy report of ``agency`` for ``year``: figures, prose, and an annex ``form`` (national/fujian/dingxi).
+
+    ``figures=False``: narrative and look-alikes only — a report that states no legacy figure."""
     rng = random.Random(seed * 7919 + year)
     month, day = rng.randint(1, 3), rng.randint(5, 28)
     rep = LegacyReport(agency, year, f"{agency}{year}年政府信息公开工作年度报告", f"{year + 1}-{month:02d}-{day:02d}",
@@ -213,6 +215,9 @@ def make_legacy(seed: int, agency: str, year: int, *, form: str | None = None, t
     rep.values = v
     said = ["proactive_items_total", "requests_received", "fees_collected", "consultations", "staff_parttime",
             "staff_fulltime", "trainings", "trainees", "meetings"]
+    if not figures:
+        said, form = [], None
+        rep.form, rep.cells = None, {}
     if form is not None:
         said = [n for n in said if rng.random() < prose_share and not (n == "fees_collected" and v[n])]
         said = [n for n in said if n not in rep.cells or n in ("proactive_items_total", "requests_received")
@@ -230,7 +235,7 @@ def make_legacy(seed: int, agency: str, year: int, *, form: str | None = None, t
         if s is not None:
             sections[home[name]].append(s)
             rep.prose[name] = v[name]
-    if form is None or rng.random() < 0.7:
+    if figures and (form is None or rng.random() < 0.7):
         s, names = _cases_sentence(rng, v, who, year)
         sections["复议"].append(s)
         rep.prose.update({n: v[n] for n in names})
@@ -334,3 +339,44 @@ def to_traditional(text: str) -> str:
 
 __all__ = ["LegacyReport", "TRAPS", "annex_lines", "annex_table", "cn_year", "legacy_html", "legacy_layout",
            "legacy_text", "make_legacy", "to_traditional", "trap_sentences"]
+
+
+# ---- the simulator's legacy reports ---------------------------------------------------------------------
+
+LEGACY_YEARS = tuple(range(2008, 2019))
+# annex form per report year (None: prose only), as they appear on real portals: provincial forms
+# before 2014, the national form from 2014 on, many years with no annex at all
+SIM_FORMS = {2009: "fujian", 2011: "fujian", 2013: "dingxi", 2014: "national", 2015: "national", 2017: "national"}
+TEXT_ONLY_YEAR = 2012  # a report that states no figure at all (text_only)
+
+
+def truth_record(rep: LegacyReport, region: dict[str, Any], rendering: str = "grid") -> dict[str, Any]:
+    """The record a perfect parser returns: every legacy field (null where the report is silent)."""
+    from collector.schema import number_fields
+
+    exp = rep.expected(rendering)
+    legacy: dict[str, Any] = {}
+    for f in number_fields():
+        if f.path.startswith("legacy."):
+            node = legacy
+            parts = f.path.split(".")[1:]
+            for p in parts[:-1]:
+                node = node.setdefault(p, {})
+            node[parts[-1]] = exp.get(f.path)
+    legacy["fees_unit"] = exp.get("legacy.fees_unit")
+    return {"format_version": "legacy", "report_year": rep.year, "agency_name": rep.agency, "region": dict(region),
+            "published_date": rep.published, "title": rep.title, "legacy": legacy}
+
+
+def sim_legacy_reports(seed: int, agency: str, region: dict[str, Any], portal_id: str) -> list[Any]:
+    """SimReports of one government's legacy years (pages of the Hanweb 信息公开 annual module)."""
+    from collector.sim.render_html import layout_to_html
+    from collector.sim.truth import Agency, SimReport
+
+    out = []
+    for year in LEGACY_YEARS:
+        rep = make_legacy(seed, agency, year, form=SIM_FORMS.get(year), blanks=year % 2, figures=year != TEXT_ONLY_YEAR)
+        body = layout_to_html(legacy_layout(rep, title=False), seed=seed + year, blank="")
+        out.append(SimReport(key=f"{portal_id}-gov-{year}", portal_id=portal_id, agency=Agency(agency, "government", region),
+                             record=truth_record(rep, region), title=rep.title, style={"body_html": body}))
+    return out
