@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Suites run by bench/bench_accuracy.py, in order. A suite module that is missing is reported, not fatal.
-SUITES = ("samples",)
+SUITES = ("samples", "legacy")
 
 META_KEYS = ("format_version", "report_year", "agency_name", "published_date")
 
@@ -40,6 +40,7 @@ class Case:
     meta: dict[str, Any] = field(default_factory=dict)  # expected metadata (META_KEYS), only keys to check
     complete: bool = True                    # True: every number field not in ``expected`` must be None
     doc_type: str = "report"                 # "report" | "not_report" (a classifier must refuse it)
+    assume_report: bool = False              # parse even if the legacy recogniser refuses it (field extraction only)
 
 
 @dataclass(slots=True)

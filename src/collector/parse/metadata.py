@@ -292,10 +292,11 @@ def legacy_agency(title_agency: str | None, paras: list[str], meta: dict[str, ob
     compiled = strip_domain(m.group(1)) if m else None
     if compiled and not plausible_agency(compiled):
         compiled = None
-    if plausible_agency(title_agency):
-        if compiled and compiled != title_agency and compiled.startswith(title_agency or ""):
-            return compiled
-        return title_agency
+    if plausible_agency(title_agency) or (title_agency and compiled and compiled.startswith(title_agency)):
+        rest = compiled[len(title_agency or ""):] if compiled else ""
+        if compiled and rest and compiled.startswith(title_agency or "") and not rest.startswith(("人民政府", "政府")):
+            return compiled  # a department of the place the title names ("北京市" / "北京市统计局")
+        return title_agency  # the government itself, or its own office that compiled the report
     if compiled:
         return compiled
     blob = "\n".join(lines[:8]) + "\n" + str(meta.get("page_text") or "")[:2000]

@@ -83,11 +83,12 @@ class Section:
         return "\n".join(p.text for p in self.paras)
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "〝": '"', "〞": '"', "「": '"', "」": '"', "‘": "'", "’": "'"})
+_QUOTES = str.maketrans({"“": '"', "”": '"', "〝": '"', "〞": '"', "「": '"', "」": '"', "‘": "'", "’": "'",
+                         "谘": "咨"})  # 谘询: the variant traditional→simplified conversion leaves in place
 
 
 def clean(text: str) -> str:
-    """NFKC, no whitespace (PDF copies space out digits and break words), one kind of quote."""
+    """NFKC, no whitespace (PDF copies space out digits and break words), one kind of quote, 谘 -> 咨."""
     return _WS.sub("", nfkc(text)).translate(_QUOTES)
 
 
