@@ -30,7 +30,7 @@ def _t2s():  # type: ignore[no-untyped-def]
 
 
 def looks_traditional(text: str) -> bool:
-    return any(ch in _TRAD_HINT for ch in text)
+    return not _TRAD_HINT.isdisjoint(text)
 
 
 def to_simplified(text: str, force: bool = False) -> str:

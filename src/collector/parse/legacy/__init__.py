@@ -46,7 +46,8 @@ def prepare(doc: Document) -> Prepared:
 def read_figures(doc: Document, prep: Prepared, year: int | None) -> LegacyFigures:
     """Every legacy figure the document states (prose and annex), with its phrase and place."""
     prose = read_prose(prep.paras, year)
-    annex = read_tables(doc, prose.values) if prep.annex.found else prep.annex
+    # the annex is read again only when a flattened row could not be split and the prose may settle it
+    annex = read_tables(doc, prose.values) if prep.annex.undetermined and prose.values else prep.annex
     values, warnings = reconcile(prose.values, annex.values)
     return LegacyFigures(_in_field_units(values), prose.warnings + annex.warnings + warnings, sections(prep.paras),
                          annex.found)

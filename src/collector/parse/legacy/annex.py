@@ -24,6 +24,7 @@ from collector.parse.normalize import nfkc, parse_value
 _UNIT_ALT = "|".join(F.UNITS)
 _FLAT = re.compile(rf"^(?P<label>.+?)(?P<unit>{_UNIT_ALT})(?P<digits>\d+(?:\.\d+)?)$")
 _SPACED = re.compile(rf"^(?P<label>.*?\S)\s+(?P<unit>{_UNIT_ALT})(?P<vals>(?:\s+(?:\d+(?:\.\d+)?|[-—–/]|无))+)\s*$")
+_MAYBE_ROW = re.compile(rf"(?:\d|{_UNIT_ALT}|[-—–/|]|无|累计|统计数|本年度|本期实际)\s*\|?\s*$|\t")
 _NESTED_UNDER_DENIED = {"replies.not_exist", "replies.not_held", "replies.unclear", "replies.redirect",
                         "replies.already_public"}
 
@@ -46,6 +47,7 @@ class AnnexResult:
     warnings: list[str] = field(default_factory=list)
     blocks: set[int] = field(default_factory=set)   # document blocks that belong to an annex
     found: bool = False
+    undetermined: int = 0                           # flattened rows the prose might settle
 
 
 def _header(cells: list[str]) -> Layout | None:
@@ -65,8 +67,10 @@ def _header(cells: list[str]) -> Layout | None:
 
 def _flat_header(line: str) -> Layout | None:
     """A header whose cells lost their separators: "指标名称计量单位本年度历年累计", "统计指标单位统计数"."""
-    t = re.sub(r"\s+", "", nfkc(line))
-    if not (F.HEADER_LABEL.search(t) and "单位" in t) or len(t) > 40:
+    if "单位" not in line:
+        return None
+    t = re.sub(r"\s+", "", line)
+    if not F.HEADER_LABEL.search(t) or len(t) > 40:
         return None
     rest = t.split("单位", 1)[1]
     code = bool(F.HEADER_CODE.search(rest))
@@ -205,7 +209,7 @@ class _Reader:
                                      "this year's; left out")
 
     def flat_row(self, line: str, lay: Layout | None, where: str) -> bool:
-        t = re.sub(r"\s+", "", nfkc(line))
+        t = re.sub(r"\s+", "", line)
         m = _FLAT.match(t)
         if not m:
             return False
@@ -219,6 +223,7 @@ class _Reader:
                 return True      # the row's cells are blank
         value = _split(name, digits, lay, self.prose.get(name))
         if value is None:
+            self.out.undetermined += 1
             self.out.warnings.append(f"legacy.{name}: flattened annex row {t!r} ({where}) cannot be split into its "
                                      "columns with certainty; left out")
             return True
@@ -294,6 +299,9 @@ def _read_lines(doc: Document, out: AnnexResult, prose: dict[str, Reading]) -> N
         if not isinstance(b, Paragraph):
             continue
         line = b.text.strip()
+        if len(line) > 160 or "。" in line or not _MAYBE_ROW.search(line):
+            continue  # prose: an annex row is short and ends with a number, a unit, a blank mark or a header word
+        line = nfkc(line)
         if "|" in line or "\t" in line:
             cells = [c.strip() for c in re.split(r"[|\t]", line)]
             if cells and not cells[0]:
@@ -315,7 +323,7 @@ def _read_lines(doc: Document, out: AnnexResult, prose: dict[str, Reading]) -> N
             out.found = True
             out.blocks.add(bi)
             continue
-        m = _SPACED.match(nfkc(line))
+        m = _SPACED.match(line)
         if m and F.is_annex_label(F.label_core(m.group("label"))):
             reader.spaced_row(m.group("label"), m.group("unit"), m.group("vals").split(), lay, b.where)
             out.found = True
@@ -325,7 +333,7 @@ def _read_lines(doc: Document, out: AnnexResult, prose: dict[str, Reading]) -> N
             out.found = True
             out.blocks.add(bi)
         elif lay is not None:
-            bare = re.sub(rf"(?:{_UNIT_ALT}|[-—–])$", "", re.sub(r"\s+", "", nfkc(line)))
+            bare = re.sub(rf"(?:{_UNIT_ALT}|[-—–])$", "", re.sub(r"\s+", "", line))
             if F.is_annex_label(F.label_core(bare)):
                 reader.field(bare)  # a blank row still opens or closes a group (复议 / 诉讼 / 否决公开)
                 out.blocks.add(bi)

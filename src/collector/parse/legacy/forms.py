@@ -70,9 +70,15 @@ _NUMBERING = re.compile(
 _NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 
 
+_WS = re.compile(r"\s+")
+_LEVEL4 = re.compile(r"^(?:其中|[(（]\d{1,2}[)）]|[①-⑳])")
+_LEVEL1 = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_LEVEL2 = re.compile(r"^[(（][一二三四五六七八九十]{1,3}[)）]")
+
+
 def label_core(label: str) -> str:
     """"（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）" -> "主动公开政府信息数"."""
-    t = re.sub(r"\s+", "", label).replace("“", '"').replace("”", '"')
+    t = _WS.sub("", label).replace("“", '"').replace("”", '"')
     t = _NUMBERING.sub("", t)
     prev = None
     while prev != t:
@@ -82,12 +88,12 @@ def label_core(label: str) -> str:
 
 def label_level(label: str) -> int:
     """Nesting depth from the numbering: 一、 1; （一） 2; 1. 3; (1) and 其中 4; none 3."""
-    t = re.sub(r"\s+", "", label)
-    if re.match(r"^其中", t) or re.match(r"^[(（]\d{1,2}[)）]", t) or re.match(r"^[①-⑳]", t):
+    t = _WS.sub("", label)
+    if _LEVEL4.match(t):
         return 4
-    if re.match(r"^[一二三四五六七八九十]+[、.．]", t):
+    if _LEVEL1.match(t):
         return 1
-    if re.match(r"^[(（][一二三四五六七八九十]{1,3}[)）]", t):
+    if _LEVEL2.match(t):
         return 2
     return 3
 
@@ -110,8 +116,11 @@ def match_group(core: str) -> str | None:
     return None
 
 
+_ANY_ROW = re.compile("|".join(f"(?:{rx})" for _, rx, _ in ANNEX_ROWS))
+
+
 def is_annex_label(core: str) -> bool:
-    return any(rx.fullmatch(core) for _, rx, _ in _ROWS)
+    return _ANY_ROW.fullmatch(core) is not None
 
 
 __all__ = ["ANNEX_ROWS", "GROUPS", "HEADER_CODE", "HEADER_CUMULATIVE", "HEADER_LABEL", "HEADER_THIS_YEAR", "HEADER_UNIT",

@@ -49,13 +49,31 @@ def _num_unit(units: str) -> str:
     return rf"(?:{_NUM}(?P<u>{units})|(?<=[为是])(?P<z>零))"
 
 
+def _anchor(rx: str) -> str:
+    """The longest literal a pattern cannot match without ("主动公开", "申请"): a cheap ``in`` test first."""
+    try:
+        from re import _parser  # the stdlib's own regex parser (Python >= 3.11)
+
+        parsed = _parser.parse(rx)
+    except Exception:  # noqa: BLE001 - no anchor is only slower, never wrong
+        return ""
+    best, run = "", ""
+    for op, arg in parsed:
+        if op is _parser.LITERAL:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best if len(best) >= 2 else ""
+
+
 @cache
-def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _compiled() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     out = []
     for name, template in P.PHRASES:
         spec = P.FIELDS[name]
         rx = template.replace("{F}", P.FILLER).replace("{N}", _num_unit(spec.units))
-        out.append((name, re.compile(rx)))
+        out.append((name, re.compile(rx), _anchor(rx)))
     return tuple(out)
 
 
@@ -84,6 +102,9 @@ def _outcome_res() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 
 
 _BARE = tuple((name, re.compile(p)) for name, p in P.BARE_ENUMERATIONS)
+# a sentence can state a count only if a number carries a unit (or says 零): the others skip the phrase table
+_UNITS = sorted({u for spec in P.FIELDS.values() for u in spec.units.split("|")}, key=len, reverse=True)
+_COUNTED = re.compile(r"\d(?:" + "|".join(_UNITS) + r")|零")
 _CUMULATIVE = re.compile(P.CUMULATIVE)
 _APPROX_BEFORE = re.compile(P.APPROX_BEFORE)
 _APPROX_AFTER = re.compile(P.APPROX_AFTER)
@@ -151,7 +172,10 @@ def _candidates(paras: Iterable[Para], year: int | None) -> dict[str, list[Readi
         if para.heading is not None:
             continue
         for off, s in sentences(para):
-            for name, rx in _compiled():
+            phrases = _compiled() if _COUNTED.search(s) else ()
+            for name, rx, anchor in phrases:
+                if anchor not in s:
+                    continue
                 for m in rx.finditer(s):
                     v = _value(m, P.FIELDS[name].money)
                     if v is None or _rejected(name, s, m, para, year):
@@ -243,8 +267,10 @@ def fee_statements(text: str) -> tuple[str | None, str | None]:
     charged: str | None = None
     guard = P.FIELDS["fees_collected"].guard or "$^"
     zeros = [rx for fields, rx in _zero_res() if "fees_collected" in fields]
-    phrases = [rx for name, rx in _compiled() if name == "fees_collected"]
+    phrases = [rx for name, rx, _ in _compiled() if name == "fees_collected"]
     for m0 in re.finditer(r"[^。；;!?！？\n]+", text):
+        if "费" not in m0.group(0) and "費" not in m0.group(0):
+            continue
         s = clean(m0.group(0))
         for rx in zeros:
             if zero is None and (m := rx.search(s)):

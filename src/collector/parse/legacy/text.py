@@ -87,9 +87,9 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "〝": '"', "〞": '"', "「": 
                          "谘": "咨"})  # 谘询: the variant traditional→simplified conversion leaves in place
 
 
-def clean(text: str) -> str:
+def clean(text: str, normalized: bool = False) -> str:
     """NFKC, no whitespace (PDF copies space out digits and break words), one kind of quote, 谘 -> 咨."""
-    return _WS.sub("", nfkc(text)).translate(_QUOTES)
+    return _WS.sub("", text if normalized else nfkc(text)).translate(_QUOTES)
 
 
 def _pieces(doc: Document, skip: set[int]) -> list[tuple[str, str]]:
@@ -117,7 +117,7 @@ def logical_paragraphs(pieces: list[tuple[str, str]]) -> list[Para]:
         n = nfkc(raw).strip()
         if not n:
             continue
-        text = clean(n)
+        text = clean(n, normalized=True)
         join = (cur is not None and len(_WS.sub("", prev_raw)) >= 18 and not _END.search(cur.text)
                 and not _STARTS_ITEM.match(n) and cur.heading is None and not _looks_heading(n)
                 and not _is_subheading(prev_raw) and not _TITLE_LIKE.search(prev_raw))
