@@ -121,3 +121,25 @@ def test_reasons_under_denied_are_not_replies() -> None:
     rec = _parse(legacy_html(rep).encode(), "html")
     assert rec["legacy"]["replies"]["not_exist"] is None and rec["legacy"]["replies"]["denied"] == rep.values["replies.denied"]
     assert any("under 否决公开" in w for w in rec["parse_warnings"])
+
+
+def test_attached_statistics_form_joins_the_page_record() -> None:
+    """A legacy page with its 统计表 attached: the form alone is no report, its figures join the page's."""
+    if "xlsx" not in available_formats():
+        pytest.skip("xlsx rendering needs openpyxl")
+    from collector.pipeline import process_candidate
+    from collector.sim.layout import Layout
+    from collector.sim.legacy import annex_table
+
+    rep = make_legacy(8, "某县水务局", 2016, form="national")
+    page = legacy_html(rep, annex=False).encode()
+    sheet = render_attachment(Layout("某县水务局2016年政府信息公开情况统计表", [annex_table(rep)]), "xlsx")
+    ctx = SourceContext(source_url="http://www.x.gov.cn/2016.html", title=rep.title,
+                        attachment_urls=["http://www.x.gov.cn/tjb.xlsx"])
+    att = SourceContext(source_url="http://www.x.gov.cn/tjb.xlsx", hint="xlsx", title=rep.title,
+                        parent_url="http://www.x.gov.cn/2016.html")
+    page_out, sheet_out = process_candidate([(page, ctx), (sheet, att)])
+    assert page_out.record is not None and sheet_out.record is None
+    assert _legacy(page_out.record) == rep.expected("grid")
+    assert sheet_out.document["status"] == "superseded" and sheet_out.document["report_id"] == page_out.record["report_id"]
+    assert page_out.cells["legacy.requests_received"].where.startswith("attachment tjb.xlsx: ")

@@ -64,7 +64,7 @@ def test_legacy_years_have_known_figures(sim: Any) -> None:
     assert all(t["portal_id"] == "sim-hanweb" and "xxgkAnnualReport.jsp" in t["url"] for t in legacy)
     stated = [t for t in legacy if any(v is not None for v in t["record"]["legacy"].values() if not isinstance(v, dict))]
     assert len(stated) == 10  # 2012 states no figure (text only)
-    r = httpx.get(legacy[6]["url"])  # 2014: national annex form
+    r = httpx.get(legacy[6]["url"])  # 2014: national annex form (2016: the form attached, when xlsx renders)
     assert "统计指标" in r.text and "政府信息公开情况统计表" in r.text
 
 

@@ -346,8 +346,10 @@ __all__ = ["LegacyReport", "TRAPS", "annex_lines", "annex_table", "cn_year", "le
 LEGACY_YEARS = tuple(range(2008, 2019))
 # annex form per report year (None: prose only), as they appear on real portals: provincial forms
 # before 2014, the national form from 2014 on, many years with no annex at all
-SIM_FORMS = {2009: "fujian", 2011: "fujian", 2013: "dingxi", 2014: "national", 2015: "national", 2017: "national"}
+SIM_FORMS = {2009: "fujian", 2011: "fujian", 2013: "dingxi", 2014: "national", 2015: "national", 2016: "national",
+             2017: "national"}
 TEXT_ONLY_YEAR = 2012  # a report that states no figure at all (text_only)
+ATTACHED_YEAR = 2016   # the annex is an attached spreadsheet (附表.xlsx), not part of the page
 
 
 def truth_record(rep: LegacyReport, region: dict[str, Any], rendering: str = "grid") -> dict[str, Any]:
@@ -368,15 +370,28 @@ def truth_record(rep: LegacyReport, region: dict[str, Any], rendering: str = "gr
             "published_date": rep.published, "title": rep.title, "legacy": legacy}
 
 
-def sim_legacy_reports(seed: int, agency: str, region: dict[str, Any], portal_id: str) -> list[Any]:
-    """SimReports of one government's legacy years (pages of the Hanweb 信息公开 annual module)."""
+def sim_legacy_reports(seed: int, agency: str, region: dict[str, Any], portal_id: str,
+                       formats: set[str] | frozenset[str] = frozenset()) -> list[Any]:
+    """SimReports of one government's legacy years (pages of the Hanweb 信息公开 annual module).
+
+    With ``xlsx`` in ``formats`` the 2016 annex is an attached spreadsheet (else it is in the page)."""
     from collector.sim.render_html import layout_to_html
     from collector.sim.truth import Agency, SimReport
 
     out = []
     for year in LEGACY_YEARS:
         rep = make_legacy(seed, agency, year, form=SIM_FORMS.get(year), blanks=year % 2, figures=year != TEXT_ONLY_YEAR)
-        body = layout_to_html(legacy_layout(rep, title=False), seed=seed + year, blank="")
-        out.append(SimReport(key=f"{portal_id}-gov-{year}", portal_id=portal_id, agency=Agency(agency, "government", region),
-                             record=truth_record(rep, region), title=rep.title, style={"body_html": body}))
+        attached = year == ATTACHED_YEAR and "xlsx" in formats
+        body = layout_to_html(legacy_layout(rep, title=False, annex=not attached), seed=seed + year, blank="")
+        style: dict[str, Any] = {"body_html": body}
+        if attached:
+            from collector.sim.attachments import render_attachment
+
+            sheet = Layout(f"{agency}{year}年政府信息公开情况统计表", [annex_table(rep)])
+            style["annex_file"] = ("xlsx", render_attachment(sheet, "xlsx"))
+        sim = SimReport(key=f"{portal_id}-gov-{year}", portal_id=portal_id, agency=Agency(agency, "government", region),
+                        record=truth_record(rep, region), title=rep.title, style=style)
+        if attached:
+            sim.attachment_url = f"/hanweb/picture/0/{year}nb-tjb.xlsx"
+        out.append(sim)
     return out

@@ -10,6 +10,7 @@ annex value where both state a field. Pure functions: no I/O, no clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from collector.models import Document
 from collector.parse.legacy.annex import AnnexResult, read_tables
@@ -53,6 +54,41 @@ def read_figures(doc: Document, prep: Prepared, year: int | None) -> LegacyFigur
                          annex.found)
 
 
+def attached_annex(doc: Document) -> AnnexResult:
+    """The annex statistics form of an attachment (a bare 统计表 that is no report on its own)."""
+    annex = read_tables(doc, {})
+    _in_field_units(annex.values)
+    return annex
+
+
+def merge_annex(record: dict[str, Any], cells: dict[str, Any], annex: AnnexResult, source: str) -> None:
+    """Put an attached annex's figures into a legacy page's record and cells (the annex wins, disagreements said)."""
+    from collector.parse.tables import CellValue
+
+    legacy = record["legacy"]
+    warnings = list(annex.warnings)
+    for name, r in annex.values.items():
+        key = f"legacy.{name}"
+        old = cells.get(key)
+        if old is not None and _yuan(old.value, old.unit) != _yuan(r.value, r.unit):
+            warnings.append(f"{key}: the attached annex says {r.value:g} ({source} {r.where}) but the page says "
+                            f"{old.value:g} ({old.where}: {old.raw}); kept the annex value")
+        cells[key] = CellValue(r.value, r.raw, f"{source} {r.where}", r.unit)
+        node = legacy
+        parts = name.split(".")
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = r.value
+        if name == "fees_collected":
+            legacy["fees_unit"] = r.unit if r.unit in ("元", "万元") else None
+    record["parse_status"] = "ok"
+    record["parse_warnings"] = list(record.get("parse_warnings") or []) + warnings
+
+
+def _yuan(value: float | int | None, unit: str | None) -> float | None:
+    return None if value is None else float(value) * (10000 if unit == "万元" else 1)
+
+
 def _in_field_units(values: dict[str, Reading]) -> dict[str, Reading]:
     """The two money fields with a fixed unit: 专项经费 in 万元, 减免 in 元 (the phrase keeps what was written)."""
     for name, want, factor in (("special_budget_wan_yuan", "万元", 1 / 10000), ("fee_waivers", "元", 10000)):
@@ -62,4 +98,5 @@ def _in_field_units(values: dict[str, Reading]) -> dict[str, Reading]:
     return values
 
 
-__all__ = ["LegacyFigures", "Prepared", "Reading", "Verdict", "prepare", "read_figures", "recognise"]
+__all__ = ["LegacyFigures", "Prepared", "Reading", "Verdict", "attached_annex", "merge_annex", "prepare", "read_figures",
+           "recognise"]
