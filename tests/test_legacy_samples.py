@@ -15,6 +15,7 @@ import pytest
 from collector.parse.legacy.text import clean
 from collector.parse.normalize import to_simplified
 from collector.pipeline import SourceContext, process_document
+from collector.sim.truth import flat_numbers
 from collector.store.rows import record_to_cell_rows
 from tests.conftest import SAMPLES
 
@@ -22,14 +23,9 @@ LEGACY = SAMPLES / "legacy"
 NAMES = sorted(p.stem for p in LEGACY.glob("*.txt")) if LEGACY.is_dir() else []
 
 
-def _flat(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in node.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
+def _flat(legacy: dict[str, Any]) -> dict[str, Any]:
+    """``{"replies.granted": 5, ...}``: the legacy figures, dotted, without the section name."""
+    return {k.removeprefix("legacy."): v for k, v in flat_numbers({"legacy": legacy}).items()}
 
 
 def _load(name: str) -> tuple[bytes, dict[str, Any]]:

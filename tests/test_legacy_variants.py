@@ -13,21 +13,13 @@ import pytest
 from collector.pipeline import SourceContext, process_document
 from collector.sim.attachments import available_formats, render_attachment
 from collector.sim.legacy import TRAPS, legacy_html, legacy_layout, legacy_text, make_legacy, trap_sentences
+from collector.sim.truth import flat_numbers
 
 FORMS = (None, "national", "fujian", "dingxi")
 
 
 def _legacy(rec: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-
-    def walk(prefix: str, node: Any) -> None:
-        for k, v in node.items():
-            if isinstance(v, dict):
-                walk(f"{prefix}{k}.", v)
-            elif v is not None:
-                out[f"legacy.{prefix}{k}"] = v
-    walk("", rec["legacy"])
-    return out
+    return {k: v for k, v in flat_numbers({"legacy": rec["legacy"]}).items() if v is not None}
 
 
 def _parse(data: bytes, hint: str) -> dict[str, Any]:

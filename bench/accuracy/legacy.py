@@ -31,7 +31,7 @@ from typing import Any
 
 from tests.conftest import SAMPLES
 
-from bench.accuracy import Case
+from bench.accuracy import Case, flatten
 
 HERE = Path(__file__).resolve().parent
 SEEDS = range(1, 6)
@@ -39,14 +39,8 @@ FORMS = ("national", "fujian", "dingxi")
 OFFICE = {"national": ("docx", "xlsx", "pdf"), "fujian": ("docx", "xlsx", "pdf"), "dingxi": ("xlsx",)}
 
 
-def _flat(node: dict[str, Any], prefix: str = "legacy.") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in node.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
+def _flat(legacy: dict[str, Any]) -> dict[str, Any]:
+    return flatten({"legacy": legacy}, ("legacy",))
 
 
 def _meta(exp: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -257,6 +257,14 @@ def _split(name: str, digits: str, lay: Layout | None, prose: Reading | None) ->
     return None
 
 
+def _cells(line: str) -> list[str] | None:
+    """The cells of a ``|``- or tab-separated line (None for any other line)."""
+    if "|" not in line and "\t" not in line:
+        return None
+    cells = [c.strip() for c in re.split(r"[|\t]", line)]
+    return cells[1:] if cells and not cells[0] else cells
+
+
 def read_tables(doc: Document, prose: dict[str, Reading]) -> AnnexResult:
     """Every annex in ``doc``: grids first, then text lines (pipes/tabs, spaces, flattened)."""
     out = AnnexResult()
@@ -302,26 +310,18 @@ def _read_lines(doc: Document, out: AnnexResult, prose: dict[str, Reading]) -> N
         if len(line) > 160 or "。" in line or not _MAYBE_ROW.search(line):
             continue  # prose: an annex row is short and ends with a number, a unit, a blank mark or a header word
         line = nfkc(line)
-        if "|" in line or "\t" in line:
-            cells = [c.strip() for c in re.split(r"[|\t]", line)]
-            if cells and not cells[0]:
-                cells = cells[1:]
-            head = _header(cells)
-            if head is not None:
-                lay, reader = head, _Reader(out, prose)
-                out.found = True
-                out.blocks.add(bi)
-                continue
+        cells = _cells(line)
+        head = _header(cells) if cells else _flat_header(line)
+        if head is not None:  # a header starts an annex: "统计指标 | 单位 | 统计数", or its flattened form
+            lay, reader = head, _Reader(out, prose)
+            out.found = True
+            out.blocks.add(bi)
+            continue
+        if cells:
             if lay is not None and lay.label is not None and F.is_annex_label(F.label_core(
                     "".join(cells[lay.label[0]:lay.label[1]]))):
                 reader.grid_row(cells, lay, b.where)
                 out.blocks.add(bi)
-            continue
-        flat = _flat_header(line)
-        if flat is not None:
-            lay, reader = flat, _Reader(out, prose)
-            out.found = True
-            out.blocks.add(bi)
             continue
         m = _SPACED.match(line)
         if m and F.is_annex_label(F.label_core(m.group("label"))):
