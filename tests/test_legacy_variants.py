@@ -135,3 +135,28 @@ def test_attached_statistics_form_joins_the_page_record() -> None:
     assert _legacy(page_out.record) == rep.expected("grid")
     assert sheet_out.document["status"] == "superseded" and sheet_out.document["report_id"] == page_out.record["report_id"]
     assert page_out.cells["legacy.requests_received"].where.startswith("attachment tjb.xlsx: ")
+
+
+@pytest.mark.parametrize(("sentence", "want"), [
+    ("全年公开政府信息500条，其中主动公开政府信息450条、依申请公开政府信息50条。", {"legacy.proactive_items_total": 450}),
+    ("共收到政府信息公开申请5件，其中已办结5件，已答复5件。",
+     {"legacy.requests_received": 5, "legacy.requests_closed": 5, "legacy.replies_total": 5}),
+    ("我局通过门户网站主动公开政府信息300条。", {}),                   # one channel: a sub-count
+    ("我局主动公开政府信息约300条。", {}),                              # approximate
+    ("截至2012年底，我局累计主动公开政府信息3000条。", {}),            # cumulative
+    ("2012年，我局累计主动公开政府信息300条。", {"legacy.proactive_items_total": 300}),  # 累计 within the year
+    ("2011年我局主动公开政府信息280条，2012年主动公开政府信息300条。", {"legacy.proactive_items_total": 300}),
+    ("因政府信息公开被申请行政复议、提起行政诉讼的案件共3件。", {}),   # a shared count above 0 is a sum
+    ("未发生行政复议和行政诉讼败诉案件。", {}),                        # 败诉 are lost cases, not the totals
+    ("未收取任何费用，也未产生任何费用支出。", {"legacy.fees_collected": 0}),
+    ("共收取检索、复制费用35元。", {"legacy.fees_collected": 35, "legacy.fees_unit": "元"}),
+    ("政府信息公开专项经费1.5万元。", {"legacy.special_budget_wan_yuan": 1.5}),
+    ("全年接受群众咨询120人次，其中电话咨询80人次。", {"legacy.consultations": 120}),
+    ("全年接受电话咨询80人次。", {}),                                  # one channel of consultations
+    ("本局现有专职人员2名，兼职人员3名。", {"legacy.staff_fulltime": 2, "legacy.staff_parttime": 3}),
+    ("配备了4名专兼职工作人员。", {}),                                  # full- and part-time together
+])
+def test_phrasing(sentence: str, want: dict[str, Any]) -> None:
+    page = ("某局2012年政府信息公开工作年度报告\n现公布某局2012年政府信息公开工作年度报告。\n二、主动公开政府信息情况\n"
+            f"2012年，{sentence}\n")
+    assert _legacy(_parse(page.encode(), "txt")) == want

@@ -13,6 +13,9 @@ Scoring, per expected field (dotted path: ``s3.new_received.total``, ``legacy.re
   (for ``complete=False`` cases such as legacy texts, every field *not* listed is expected absent);
 * **silent** — a wrong value that no validation finding names (its field is not in any finding's
   ``fields``): the worst defect this project can have.
+
+A case with ``assume_report`` is parsed even when the legacy recogniser refuses the document (a field
+extraction test of a text that is no annual report, e.g. the yingkou work report of ../shared).
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ _SERVICE = (r"行政审批|审批|办事大厅|服务大厅|服务中心|政务�
             r"建议|提案|信访|来信来访|12345|热线")
 
 FIELDS: dict[str, FieldSpec] = {
+    # a count through one channel (通过门户网站公开…, 微信/微博 posts) is a sub-count, not the total
     "proactive_items_total": FieldSpec("条|件|项|篇", frozenset({"proactive"}),
-                                       guard=r"微信|微博|转发|公众号|短信|点击|访问|浏览|依申请|不予公开", total=True),
+                                       guard=r"微信|微博|转发|公众号|短信|点击|访问|浏览|通过[^,，;；]{0,12}?(?:网站|网|公报|公开栏|栏|报刊|电视|广播)"),
     "proactive_normative_docs": FieldSpec("条|件|份|个", frozenset({"proactive"}), guard=r"制发|制定|出台|印发|起草|清理|废止|审查|备案",
                                           context=r"主动公开"),
     "normative_docs_issued": FieldSpec("件|份|个|条"),
@@ -52,10 +53,8 @@ FIELDS: dict[str, FieldSpec] = {
     "requests_by_channel.email": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "requests_by_channel.letter": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "requests_by_channel.other": FieldSpec("件|份|条|个", frozenset({"requests"})),
-    "requests_closed": FieldSpec("件|份|条|个", frozenset({"requests"}), sentence_guard=_SERVICE, total=True,
-                                 context=r"申请"),
-    "replies_total": FieldSpec("件|份|条|个", frozenset({"requests"}), sentence_guard=_SERVICE, total=True,
-                               context=r"申请"),
+    "requests_closed": FieldSpec("件|份|条|个", frozenset({"requests"}), sentence_guard=_SERVICE, context=r"申请"),
+    "replies_total": FieldSpec("件|份|条|个", frozenset({"requests"}), sentence_guard=_SERVICE, context=r"申请"),
     "replies.already_public": FieldSpec("件|份|条|个", frozenset({"requests"})),
     "replies.granted": FieldSpec("件|份|条|个", frozenset({"requests"}), context=r"答复|办理|申请"),
     "replies.partially_granted": FieldSpec("件|份|条|个", frozenset({"requests"}), context=r"答复|办理|申请"),
