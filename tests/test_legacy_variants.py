@@ -160,3 +160,9 @@ def test_phrasing(sentence: str, want: dict[str, Any]) -> None:
     page = ("某局2012年政府信息公开工作年度报告\n现公布某局2012年政府信息公开工作年度报告。\n二、主动公开政府信息情况\n"
             f"2012年，{sentence}\n")
     assert _legacy(_parse(page.encode(), "txt")) == want
+
+
+def test_negation_after_the_list() -> None:
+    page = ("某局2012年政府信息公开工作年度报告\n现公布某局2012年政府信息公开工作年度报告。\n"
+            "四、因政府信息公开申请行政复议、提起行政诉讼的情况\n2012年，因政府信息公开申请的行政复议和行政诉讼均未发生。\n")
+    assert _legacy(_parse(page.encode(), "txt")) == {"legacy.review_total": 0, "legacy.litigation_total": 0}

@@ -11,7 +11,7 @@ the disagreement reported — never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -78,15 +78,17 @@ def _compiled() -> tuple[tuple[str, re.Pattern[str], str], ...]:
 
 
 @cache
-def _kind_res() -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+def _kind_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
     kinds = "|".join(f"(?:{p})" for _, p in P.KINDS)
     item = f"{P.KIND_PREFIX}(?:{kinds})"
     lst = f"{item}(?:{P.KIND_SEP}{item})*"
+    # "未发生…行政复议案、行政诉讼案和有关的申诉案" / "行政复议和行政诉讼均未发生" / "…的案件0件"
     neg = re.compile(rf"(?:{P.NEGATIONS})(?P<fill>[^\d{_BOUNDARY}]{{0,40}}?)(?P<list>{lst})")
+    neg_after = re.compile(rf"(?P<list>{lst})(?:的)?(?:案件|案|情况|事件)?(?:均|都|也)?(?:{P.NEGATIONS}|无)(?=$|[{_BOUNDARY}])")
     count = re.compile(rf"(?P<list>{lst})(?:的)?(?:案件|案|情况|事件)?(?:数量|总数|数)?(?:均|都)?{P.FILLER}"
                        + _num_unit(P.FIELDS["review_total"].units))
     each = tuple((name, re.compile(p)) for name, p in P.KINDS)
-    return neg, count, each
+    return neg, neg_after, count, each
 
 
 @cache
@@ -140,7 +142,7 @@ def _rejected(name: str, sentence: str, m: re.Match[str], para: Para, year: int 
         return "look-alike"
     if spec.total and sentence[a:m.start()].startswith("其中"):
         return "sub-count"
-    if _CUMULATIVE.search(before[a:] if name == "proactive_items_total" else before):
+    if _CUMULATIVE.search(before):
         return "cumulative"
     if "累计" in before[a:]:
         head = sentence[:a]
@@ -160,6 +162,10 @@ def _rejected(name: str, sentence: str, m: re.Match[str], para: Para, year: int 
 def _phrase(sentence: str, start: int, end: int) -> str:
     a, _ = _clause(sentence, start, end)
     return sentence[a:end]
+
+
+# add(field, value, phrase, paragraph, position in the paragraph, unit, zero in words)
+Add = Callable[[str, "int | float", str, Para, int, "str | None", bool], None]
 
 
 def _candidates(paras: Iterable[Para], year: int | None) -> dict[str, list[Reading]]:
@@ -196,14 +202,14 @@ def _candidates(paras: Iterable[Para], year: int | None) -> dict[str, list[Readi
     return found
 
 
-def _kinds(s: str, off: int, para: Para, year: int | None, add) -> None:  # type: ignore[no-untyped-def]
+def _kinds(s: str, off: int, para: Para, year: int | None, add: Add) -> None:
     """复议 / 诉讼 / 申诉: negated lists (all 0), counted lists (one kind, or 0 shared), outcomes."""
     if not ("复议" in s or "诉讼" in s or "申诉" in s or "投诉" in s):
         return
     if not (para.topics & {"review"}) and not _KIND_CONTEXT.search(s):
         return
-    neg, count, each = _kind_res()
-    for m in neg.finditer(s):
+    neg, neg_after, count, each = _kind_res()
+    for m in [*neg.finditer(s), *neg_after.finditer(s)]:
         if _POST_KIND.search(s[m.end():]):
             continue
         names = [n for n, rx in each if rx.search(m.group("list"))]
@@ -222,7 +228,8 @@ def _kinds(s: str, off: int, para: Para, year: int | None, add) -> None:  # type
             _outcomes(s, m.end(), off, para, each, add)
 
 
-def _outcomes(s: str, start: int, off: int, para: Para, each, add) -> None:  # type: ignore[no-untyped-def]
+def _outcomes(s: str, start: int, off: int, para: Para, each: tuple[tuple[str, re.Pattern[str]], ...],
+              add: Add) -> None:
     """"行政复议3件,其中维持2件,纠错1件": outcomes belong to the kind named last before them."""
     for kind, name, rx in _outcome_res():
         for o in rx.finditer(s, start):
