@@ -88,3 +88,17 @@ def test_text_sections_are_kept(stored: Path) -> None:
     titles = duckdb.sql(f"""SELECT [s.title FOR s IN text__sections]
         FROM read_parquet('{stored}/reports/**/*.parquet', hive_partitioning=true)""").fetchall()[0][0]
     assert titles[0] == "一、概述" and any("主动公开" in t for t in titles)
+
+
+def test_legacy_record_validates_against_json_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from collector.schema import json_schema
+
+    rep = make_legacy(2, "某县水务局", 2015, form="national")
+    o = process_document(legacy_html(rep).encode(), SourceContext(source_url="http://www.x.gov.cn/2015.html", hint="html"))
+    rec = json.loads(json.dumps(o.record, default=str))
+    jsonschema.validate(rec, json_schema())
+    assert rec["legacy"]["requests_received"] == rep.values["requests_received"]
