@@ -166,3 +166,18 @@ def test_negation_after_the_list() -> None:
     page = ("某局2012年政府信息公开工作年度报告\n现公布某局2012年政府信息公开工作年度报告。\n"
             "四、因政府信息公开申请行政复议、提起行政诉讼的情况\n2012年，因政府信息公开申请的行政复议和行政诉讼均未发生。\n")
     assert _legacy(_parse(page.encode(), "txt")) == {"legacy.review_total": 0, "legacy.litigation_total": 0}
+
+
+def test_fast_nfkc_is_nfkc() -> None:
+    """normalize.nfkc translates full-width ASCII first (speed); the result must equal unicodedata's NFKC."""
+    import random
+    import unicodedata
+
+    from collector.parse.normalize import nfkc
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in [*range(0x20, 0x7F), *range(0xFF01, 0xFF5F), 0x3000, 0x301, 0x2460, 0x3251, 0x4E00,
+                                 0xFF61, 0xFFE5, 0x2F00, 0x3232, 0x2153, 0xFB01]]
+    for _ in range(5000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert nfkc(t) == unicodedata.normalize("NFKC", t), repr(t)

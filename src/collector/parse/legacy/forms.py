@@ -9,6 +9,7 @@ core: NFKC, no whitespace, numbering (一、 （一） 1. (1)), "其中：" and 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # (field under legacy., label regex — fullmatch on the core label, group the row must sit in or None)
 ANNEX_ROWS: tuple[tuple[str, str, str | None], ...] = (
@@ -76,6 +77,7 @@ _LEVEL1 = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _LEVEL2 = re.compile(r"^[(（][一二三四五六七八九十]{1,3}[)）]")
 
 
+@lru_cache(maxsize=8192)  # forms repeat the same labels in every report
 def label_core(label: str) -> str:
     """"（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）" -> "主动公开政府信息数"."""
     t = _WS.sub("", label).replace("“", '"').replace("”", '"')
@@ -86,6 +88,7 @@ def label_core(label: str) -> str:
     return t.strip(":：*＊ ")
 
 
+@lru_cache(maxsize=8192)
 def label_level(label: str) -> int:
     """Nesting depth from the numbering: 一、 1; （一） 2; 1. 3; (1) and 其中 4; none 3."""
     t = _WS.sub("", label)
@@ -102,6 +105,7 @@ _ROWS = tuple((name, re.compile(rx), group) for name, rx, group in ANNEX_ROWS)
 _GROUPS = tuple((name, re.compile(rx)) for name, rx in GROUPS)
 
 
+@lru_cache(maxsize=8192)
 def match_row(core: str, group: str | None) -> str | None:
     for name, rx, need in _ROWS:
         if rx.fullmatch(core) and (need is None or need == group):
@@ -109,6 +113,7 @@ def match_row(core: str, group: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def match_group(core: str) -> str | None:
     for name, rx in _GROUPS:
         if rx.fullmatch(core):
