@@ -181,3 +181,11 @@ def test_fast_nfkc_is_nfkc() -> None:
     for _ in range(5000):
         t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         assert nfkc(t) == unicodedata.normalize("NFKC", t), repr(t)
+
+
+def test_prose_object_of_a_legacy_record_uses_the_guarded_reading() -> None:
+    """``record["prose"]`` of a legacy report never shows the cumulative figure the legacy reader refuses."""
+    page = ("某乡2014年政府信息公开工作年度报告\n现公布某乡2014年政府信息公开工作年度报告。\n一、概述\n"
+            "本单位到目前累计主动公开政府信息100条。2014年主动公开政府信息20条。\n")
+    rec = _parse(page.encode(), "txt")
+    assert rec["prose"]["proactive_items"] == 20 == rec["legacy"]["proactive_items_total"]

@@ -177,6 +177,10 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         numbers["legacy"]["fees_unit"] = legacy.fees_unit
     prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
     if legacy is not None:
+        # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones
+        for key, name in (("proactive_items", "proactive_items_total"), ("requests_received", "requests_received")):
+            r = legacy.values.get(name)
+            prose[key] = int(r.value) if r is not None else None
         status = "ok" if legacy.values else "text_only"
     elif any(w.startswith(("二: no table", "三", "四")) for w in warnings):
         status = "partial"
