@@ -22,7 +22,7 @@ def text_to_document(data: bytes, *, source_url: str | None = None, encoding: st
 
 def str_to_document(text: str, *, encoding: str | None = None, source_url: str | None = None) -> Document:
     blocks = [
-        Paragraph(line.rstrip(), where=f"line {i + 1}")
+        Paragraph(line.rstrip(" \r\u3000\xa0"), where=f"line {i + 1}")  # trailing tabs are empty cells
         for i, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
         if line.strip() and not _PAGE_MARK.match(line)
     ]
