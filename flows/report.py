@@ -132,6 +132,15 @@ class RunReport:
                 self._check_fatal(write)
             self.add_write(write)
 
+    def opened(self, fut: PrefectFuture[list[str]]) -> None:
+        """The dataset was repaired before the run: note the damaged files it set aside."""
+        fut.wait()
+        if fut.state.is_completed():
+            self.notes += [f"damaged dataset file set aside in _quarantine/ ({q}); this run re-processes the raw "
+                           "documents to restore its rows" for q in fut.result()]
+        elif not self._check_fatal(fut):
+            self.notes.append(f"the dataset could not be repaired before the run: {_state_error(fut)}")
+
     def compacted(self, fut: PrefectFuture[tuple[float, float]]) -> None:
         fut.wait()
         if fut.state.is_completed():
@@ -147,6 +156,8 @@ class RunReport:
             return
         w = write.result()
         self.spans.append(w.span)
+        self.notes += [f"damaged dataset file set aside in _quarantine/ ({q}); its rows come back when the next "
+                       "run re-processes the raw documents" for q in w.quarantined]
         row = self._row(w.portal_id)
         row.records += w.records
         row.findings.update(w.findings)

@@ -75,6 +75,7 @@ class BatchStats:
     records: int = 0
     document_errors: int = 0
     fetch_failures: int = 0        # failed fetches written to ``documents`` this time
+    quarantined: list[str] = field(default_factory=list)  # unreadable dataset files set aside on open
     rows_written: dict[str, int] = field(default_factory=dict)
     report_ids: list[str] = field(default_factory=list)
 
@@ -419,6 +420,19 @@ def _reconcile(state: CrawlState, notes: list[dict[str, Any]]) -> bool:
     return False
 
 
+def prepare_output(out_root: str | Path) -> list[str]:
+    """Open the output root at the start of a run: the dataset repairs itself (rolls pending
+    commits forward, removes uncommitted files, quarantines unreadable ones) and, if a file was
+    quarantined, the crawl state forgets what was processed so this run rebuilds the lost rows
+    from the raw store. Returns the damaged files found now ("path: reason")."""
+    from collector.store.dataset import Dataset
+
+    dataset = Dataset(out_root)
+    with CrawlState(out_root) as state:
+        _reconcile(state, dataset.quarantine_notes())
+    return [f"{n['path']}: {n['reason']}" for n in dataset.quarantined]
+
+
 def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: CrawlState | None = None,
                  force: bool = False, batch_size: int = 100) -> BatchStats:
     """Parse, validate and store the fetched documents, grouped by candidate.
@@ -452,6 +466,7 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
             return
         if dataset is None:
             dataset = Dataset(out)  # opening repairs: may quarantine a damaged file
+            stats.quarantined += [f"{n['path']}: {n['reason']}" for n in dataset.quarantined]
             _reconcile(st, dataset.quarantine_notes())
         ws = dataset.write(pending)
         for k, v in ws.rows.items():
@@ -564,6 +579,8 @@ async def acollect(portals: Sequence[Portal], years: Iterable[int] | str | None,
     out = Path(out_root)
     out.mkdir(parents=True, exist_ok=True)
     summaries = [PortalSummary(p.id, p.name) for p in portals]
+    if process:
+        prepare_output(out)
     loop = asyncio.get_running_loop()
     with CrawlState(out) as state, ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-process") as pool:
         async with Fetcher(_settings(settings, allow_loopback)) as fetcher:
@@ -609,4 +626,4 @@ def collect(portals: Sequence[Portal], years: Iterable[int] | str | None = None,
 
 __all__ = ["BatchStats", "Candidate", "CrawlSession", "FetchedRef", "PortalSummary", "RunSummary", "acollect",
            "adiscover_portal", "afetch_candidates", "collect", "default_years", "discover_portal",
-           "fetch_candidates", "parse_years", "process_refs"]
+           "fetch_candidates", "parse_years", "prepare_output", "process_refs"]

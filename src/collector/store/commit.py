@@ -188,6 +188,7 @@ def publish(fs: pafs.FileSystem, root: str, name: str, record: CommitRecord) -> 
     fs.create_dir(f"{root}/{LOG}", recursive=True)
     if _exists(fs, f"{root}/{COMMITS}/{name}"):
         fs.move(f"{root}/{COMMITS}/{name}", f"{root}/{LOG}/{name}")
+    fault_point("cleanup")
     _delete_dir(fs, f"{root}/{STAGING}/{record.txn}")
 
 
