@@ -19,6 +19,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
 import duckdb
 import pyarrow.dataset as pads
 import pytest
