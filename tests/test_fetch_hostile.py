@@ -12,11 +12,9 @@ import asyncio
 import gzip
 import ipaddress
 import socket
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,61 +24,20 @@ from collector.config import load_portals, parse_portals
 from collector.errors import ConfigError, FetchError, PrivateAddress, RobotsDisallowed
 from collector.fetch import Fetcher, FetchSettings, address_refusal
 from collector.store.state import CrawlState
+from tests.test_fetch import MiniServer, Route
 
 REPORT_TITLE = "某市统计局2023年政府信息公开工作年度报告"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+def Server(routes: dict[str, Any], host: str = "127.0.0.1", port: int = 0) -> MiniServer:  # noqa: N802
+    """A scripted server: ``(body, headers)`` answers 200, ``(status, headers, body)`` as given, and a
+    callable writes its own answer."""
+    def route(r: Any) -> Route:
+        if callable(r):
+            return lambda h, n: r(h)
+        return (lambda h, n: r) if len(r) == 3 else (lambda h, n: (200, r[1], r[0]))
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        srv: Any = self.server
-        with srv.lock:
-            srv.hits[self.path] += 1
-        route = srv.routes.get(self.path)
-        if route is None:
-            self._send(404, b"not found")
-        elif callable(route):
-            route(self)  # writes its own answer (a drip)
-        else:
-            body, headers = route
-            self._send(200, body, headers)
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)), **(headers or {})}
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class Server:
-    """A scripted server on ``host`` (127.0.0.1 unless told), counting hits per path."""
-
-    def __init__(self, routes: dict[str, Any], host: str = "127.0.0.1", port: int = 0) -> None:
-        self.httpd = ThreadingHTTPServer((host, port), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.routes, self.httpd.hits, self.httpd.lock = routes, defaultdict(int), threading.Lock()  # type: ignore[attr-defined]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        return self.httpd.server_address[1]
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def hits(self, path: str) -> int:
-        return self.httpd.hits[path]  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return MiniServer({path: route(r) for path, r in routes.items()}, host, port)
 
 
 def drip(handler: BaseHTTPRequestHandler, every: float = 0.1, seconds: float = 20.0) -> None:
@@ -195,8 +152,7 @@ def test_public_addresses_pass(addr: str) -> None:
 
 
 def test_metadata_address_refused_on_a_redirect() -> None:
-    srv = Server({"/meta": lambda h: (h.send_response(302), h.send_header("Location", "http://100.100.100.200/latest"),
-                                      h.send_header("Content-Length", "0"), h.end_headers())})
+    srv = Server({"/meta": (302, {"Location": "http://100.100.100.200/latest"}, b"")})
     try:
         with pytest.raises(PrivateAddress, match="non-public"):
             _fetch(srv.base + "/meta", _settings(), allowed=["127.0.0.1", "100.100.100.200"])
@@ -205,7 +161,7 @@ def test_metadata_address_refused_on_a_redirect() -> None:
 
 
 @pytest.fixture
-def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Server]]:
+def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MiniServer, MiniServer]]:
     """``rebind.test`` answers 127.0.0.1 the first time it is resolved and 127.0.0.2 after that;
     a good server listens on the first, an evil one on the second (same port)."""
     good = Server({"/page": (b"<html>good</html>", {})})
@@ -229,7 +185,7 @@ def rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Server]
     evil.close()
 
 
-def test_dns_rebinding_cannot_swap_the_checked_address(rebinding: tuple[Server, Server]) -> None:
+def test_dns_rebinding_cannot_swap_the_checked_address(rebinding: tuple[MiniServer, MiniServer]) -> None:
     good, evil = rebinding
     r = _fetch(f"http://rebind.test:{good.port}/page", _settings(), allowed=["rebind.test"])
     assert r.body == b"<html>good</html>"
