@@ -211,3 +211,10 @@ def test_every_extractor_applies_the_size_cap_first(name: str) -> None:
 def test_markup_extractors_apply_the_size_cap_first(kind: str) -> None:
     with quickly(1.0), pytest.raises(ResourceLimit, match="byte cap"):
         EXTRACTORS[kind](b"<p>" + b"x" * 5000, limits={"max_markup_bytes": 1024})
+
+
+def test_docx_xml_part_over_the_markup_cap_is_refused() -> None:
+    """A DOCX's document.xml becomes a tree at ~20x its size: capped like HTML, before parsing."""
+    data = make_docx(p("一、总体情况") * 2000)
+    with quickly(1.0), pytest.raises(ResourceLimit, match="XML part"):
+        EXTRACTORS["docx"](data, limits={"max_markup_bytes": 50_000})

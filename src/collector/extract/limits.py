@@ -30,13 +30,14 @@ class ExtractLimits:
     """Per-document caps. Defaults fit real annual reports (5-40 pages, < 10 MB) with headroom."""
 
     max_bytes: int = 64 * 1024 * 1024
-    # HTML and plain text: a report page is < 2 MB; the HTML path costs up to ~20x its input
+    # HTML, plain text and each XML part of a DOCX/XLSX: a report is < 2 MB of it, and a parsed
+    # tree costs up to ~20x its input (bench/bench_memory.py)
     max_markup_bytes: int = 16 * 1024 * 1024
     # '<' of an HTML page once Word runs are dropped: this many, plus one per 16 bytes (real pages
     # have one per 15-60 bytes; tag soup one per 3-4)
-    max_tags: int = 100_000
+    max_tags: int = 50_000
     max_control_share: float = 0.01  # NUL/C0 bytes in HTML/text beyond this share: binary, not a page
-    max_blocks: int = 100_000        # paragraphs + tables of one document (a report has < 5,000)
+    max_blocks: int = 50_000         # paragraphs + tables of one document (a report has < 5,000)
     max_pages: int = 300
     max_seconds: float = 120.0
     # zip containers (DOCX / XLSX)
@@ -157,6 +158,10 @@ def open_safe_zip(data: bytes, limits: ExtractLimits, kind: str) -> zipfile.ZipF
             )
     if total > limits.max_unzipped_bytes:
         raise ResourceLimit(f"{kind} inflates to {total} bytes (cap {limits.max_unzipped_bytes})")
+    for info in infos:  # XML becomes a tree at ~20x its size: capped like HTML, not like media
+        if info.filename.lower().endswith(".xml") and info.file_size > limits.max_markup_bytes:
+            raise ResourceLimit(f"{kind} part {info.filename} inflates to {info.file_size} bytes "
+                                f"(cap {limits.max_markup_bytes} for an XML part)")
     for info in infos:
         name = info.filename.lower()
         if name.endswith((".xml", ".rels", ".vml")):
