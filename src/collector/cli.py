@@ -7,6 +7,7 @@ traceback is printed only with ``XXGK_DEBUG=1``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 import sys
@@ -298,6 +299,8 @@ def sim(
 
 def main() -> None:
     """Console entry point: clean one-line errors instead of tracebacks."""
+    if not os.environ.get("XXGK_DEBUG"):  # the commands print their own one-line reports
+        logging.getLogger("collector").addHandler(logging.NullHandler())
     try:
         app()
     except CollectorError as exc:

@@ -114,12 +114,16 @@ def check_size(data: bytes, limits: ExtractLimits, *, markup: bool = False) -> N
             raise CorruptFile(f"not a text document: {controls} of its {len(data)} bytes are NUL/control bytes")
 
 
-def check_markup(html: str, limits: ExtractLimits, size: int | None = None) -> None:
-    """Refuse tag soup before it becomes a tree: lxml spends ~300 bytes per element, so the
-    tag count, not the byte count, bounds the memory of a page like ``<p>x<p>x<p>x...``.
-    ``size`` is the page's size in bytes (default: its length in characters)."""
+def check_markup(html: str, limits: ExtractLimits, size: int | None = None, bytes_per_tag: int = 16) -> None:
+    """Refuse tag soup before it becomes a tree: lxml spends ~300 bytes per element (bs4 ~900),
+    so the tag count, not the byte count, bounds the memory of a page like ``<p>x<p>x<p>x...``.
+
+    ``size`` is the page's size in bytes (default: its length in characters). A page may hold
+    ``max_tags`` tags plus one per ``bytes_per_tag`` bytes: report HTML without its Word runs has
+    one per 15-60 bytes (16), a page with its ``<span>``/``<font>`` runs one per ~12 (10).
+    """
     tags = html.count("<")
-    cap = limits.max_tags + (len(html) if size is None else size) // 16
+    cap = limits.max_tags + (len(html) if size is None else size) // bytes_per_tag
     if tags > cap:
         raise ResourceLimit(f"HTML page has {tags} tags (cap {cap} for its size)")
 

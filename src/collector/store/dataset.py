@@ -417,10 +417,10 @@ class Dataset:
                 self.fs.move(f.path, self._abs(dest_rel))
         except (ReadOnlyStore, OSError) as exc:
             self.unreadable[f.path] = reason
-            log.warning("%s is %s; skipped (not moved: %s)", f.path, reason, _one_line(exc))
+            log.warning("%s: %s; skipped (not moved: %s)", f.path, reason, _one_line(exc))
             return
         self.quarantined.append(note)
-        log.warning("%s is %s; moved to %s", f.rel, reason, dest_rel)
+        log.warning("%s: %s; moved to %s", f.rel, reason, dest_rel)
 
     def quarantine_notes(self) -> list[dict[str, Any]]:
         """Every file ever set aside in ``OUT/_quarantine/`` (their notes), oldest first."""
