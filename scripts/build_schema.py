@@ -161,6 +161,7 @@ def build() -> dict:
         "parser_version": {"type": "string", "description": "version of the parser that produced the record", "x-label-zh": "解析器版本"},
         "parse_warnings": {"type": "array", "items": {"type": "string"}, "description": "extraction problems: tables missing, rows lost, ambiguous columns", "x-label-zh": "解析警告"},
         "derived_fields": {"type": "array", "items": {"type": "string"}, "description": "number fields computed rather than read (e.g. gb2021 s3.other_handling)", "x-label-zh": "派生字段"},
+        "format_deviations": {"type": "array", "items": {"type": "string"}, "description": "blocks printed in the other template's layout, as codes: s3.single_other_handling_row (gb2019 one 其他处理 row in a gb2021 report), s3.other_handling_subrows (gb2021 three rows in a gb2019 report), s2.normative_docs_gb2019_label / s2.normative_docs_gb2021_label (the other era's 规范性文件 label)", "x-label-zh": "格式偏差"},
         "derived": {"type": "object", "description": "derived figures, marked as derived: blank totals, subtotals, grant_rate", "x-label-zh": "派生指标",
                     "additionalProperties": {"type": ["number", "null"]}},
         "parse_status": {"enum": ["ok", "partial", "text_only"], "description": "ok: all tables read; partial: some rows/tables missing (see parse_warnings); text_only: legacy or tables as images", "x-label-zh": "解析状态"},

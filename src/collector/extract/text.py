@@ -40,7 +40,7 @@ def str_to_document(text: str, *, encoding: str | None = None, source_url: str |
             continue
         if len(blocks) >= lim.max_blocks:
             raise CorruptFile(f"text has more than {lim.max_blocks} non-empty lines (cap)")
-        blocks.append(Paragraph(line.rstrip(), where=f"line {i + 1}"))
+        blocks.append(Paragraph(line.rstrip(" \r\u3000\xa0"), where=f"line {i + 1}"))  # trailing tabs: empty cells
         if m.end() == len(text):
             break
     return Document(blocks=blocks, media_type="text", extractor="text",

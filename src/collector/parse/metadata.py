@@ -74,16 +74,32 @@ def find_title(lines: list[str], meta: dict[str, object]) -> str | None:
             best = best or _clean_title(re.sub(r"^.*[:：]\s*", "", s))
             continue
         s = re.sub(r"^第[一二三四五六七八九十\d]+篇\s*[:：]\s*", "", s)
-        if re.match(r"^(?:20\d{2}年度?)?(?:政府)?信息公开(?:工作)?年度报告$", s) and i > 0:
-            prev = lines[i - 1].strip()
-            if 2 <= len(prev) <= 30 and "。" not in prev:
-                s = prev + s
-        return _clean_title(s)
+        return _clean_title(_join_title_lines(s, lines[:i]))
     if best:
         return best
     m = _TITLE_IN_TEXT.search(nfkc("".join(lines[:15]))[:4000])
     return _clean_title(m.group(1) + m.group(2)) if m else None
 
+
+_BARE_TITLE = re.compile(r"^(?:(?:19|20)\d{2}年度?)?(?:政府)?(?:信息|政务)公开(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)$")
+_YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}年度?$")
+
+
+def _join_title_lines(s: str, before: list[str]) -> str:
+    """A title broken across lines: "X区人民政府" / "2023年政府信息公开工作年度报告", "X局2023年政府信息公开" /
+    "工作年度报告", "2023年度" / "X局政府信息公开工作年度报告" — join the lines above while the
+    part read so far is not a whole title."""
+    for prev in reversed(before[-2:]):
+        prev = _CJK_GAP.sub("", prev.strip())
+        if not (2 <= len(prev) <= 40) or re.search(r"[。：:|]", prev) or _HEADING_LINE.match(prev):
+            break
+        if not (_BARE_TITLE.match(s) or "公开" not in s or _YEAR_ONLY.match(prev) or s.startswith("工作")):
+            break
+        s = prev + s
+    return s
+
+
+_HEADING_LINE = re.compile(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[)）]")
 
 _TITLE_IN_TEXT = re.compile(r"(?:现(?:予)?公布|现将|特发布|发布)?([\u4e00-\u9fff（）()]{2,30}?)(" + _YEAR
                             + r"年度?(?:政府)?信息公开(?:工作)?年度报告)")
@@ -96,18 +112,70 @@ def _clean_title(t: str) -> str:
     return t
 
 
+_REPORT_PHRASE = re.compile(r"(?:关于)?(?:政府)?(?:信息|政务)公开(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)|年度报告|年报")
+
+
 def agency_from_title(title: str) -> str | None:
     t = title.translate(_CN_NUM) if re.search(r"[〇零○][一二三四五六七八九〇零○]", title) else title
     t = re.sub(r"\s+", "", nfkc(t))
     t = re.sub(r"^.*?[:：]", "", t) if re.match(r"^(关键字|标题|第.篇)", t) else t
     t = _TITLE_SUFFIX.sub("", t)
+    m = _REPORT_PHRASE.search(t)
+    if m and m.end() < len(t):
+        # "2023年政府信息公开工作年度报告 X局" (a text layer that put the agency line last)
+        before, after = re.sub(_YEAR + r"年度?", "", t[: m.start()]), t[m.end():]
+        t = after if not before.strip(" ，,") else t[: m.start()]
     t = re.sub(_YEAR + r"年度?", "", t)
     t = re.sub(r"^(关于|[(（][^)）]*[)）])", "", t)
     t = t.strip(" ，,:：()（）")
     return t or None
 
 
-def report_year_from(title: str | None, text: str, hint: int | None, pub: date | None) -> tuple[int | None, str | None]:
+_AGENCY_END = re.compile(
+    r"(局|委员会|委|厅|办公室|办公厅|办|政府|镇|乡|街道|办事处|中心|院|部|署|会|室|处|所|站|队|馆|集团|公司|苏木|旗|"
+    r"区|县|市|州|盟|省|自治区|管委会|管理委员会|公署|行|社|场|园|台|关|学|校|狱|科|股|组)$")
+# a year, or digits strewn between characters (two title lines interleaved: "X2区0人2民3政…"),
+# the words of a title, or punctuation: not the name of a body ("第2中学", "测试0局" are)
+_NOT_A_NAME = re.compile(r"(?:19|20)\d{2}|\d\D+\d\D+\d|年度|报告|信息公开|政务公开|[。，,；;：:]")
+
+
+def plausible_agency(name: str | None) -> bool:
+    """Does ``name`` look like the name of a body (not a title fragment like "工作", nor the
+    characters of two title lines interleaved: digits, 年, 报告 inside)?"""
+    if not name or not (2 <= len(name) <= 40):
+        return False
+    if _NOT_A_NAME.search(name):
+        return False
+    return bool(_AGENCY_END.search(name))
+
+
+_COMPILED_BY = re.compile(r"由\s*([\u4e00-\u9fff（）()]{2,30}?)\s*(?:负责)?(?:编制|编写|制作|汇总编制|综合编制)")
+
+
+_OPENING = re.compile(r"(?:19|20)\d{2}年度?[，,]([\u4e00-\u9fff（）()]{2,30}?)(?:坚持|认真|深入|严格|全面|紧紧|始终|按照|围绕|持续|不断|积极)")
+
+
+def opening_agency(text: str) -> str | None:
+    """"2019年，上海市人民政府办公厅坚持…" — how most overviews open; the last resort for the agency."""
+    m = _OPENING.search(re.sub(r"\s+", "", nfkc(text[:6000])))
+    if m and plausible_agency(m.group(1)) and not m.group(1).startswith(("我", "本")):
+        return m.group(1)
+    return None
+
+
+def compiled_by(text: str) -> str | None:
+    """"本报告由X编制" — the body the report names itself as author."""
+    m = _COMPILED_BY.search(re.sub(r"\s+", "", nfkc(text[:4000])))
+    if m and plausible_agency(m.group(1)):
+        return m.group(1)
+    return None
+
+
+def report_year_from(title: str | None, text: str, hint: int | None, pub: date | None,
+                     names: list[tuple[str, bool]] | None = None) -> tuple[int | None, str | None]:
+    """The report year: title, the statistics period in the text, the caller's hint, sheet and
+    file names (``names``: (name, whether a bare 2023 counts)), and last the publication date."""
+    names = names or []
     if title:
         t = title.translate(_CN_NUM)
         m = _TITLE_YEAR.search(t)
@@ -125,9 +193,23 @@ def report_year_from(title: str | None, text: str, hint: int | None, pub: date |
     m = re.search(_YEAR + r"\s*年度?(?:政府)?信息公开", head)
     if m:
         return int(m.group(1)), "text"
+    for name, bare in names:
+        y = _year_in_name(name, bare)
+        if y:
+            return y, "name"
     if pub:
         return pub.year - 1, "published_date"
     return None, None
+
+
+def _year_in_name(name: str, bare: bool) -> int | None:
+    """"2023年度" in a sheet or file name; a bare 2023 only where ``bare`` (a sheet, a spreadsheet's
+    file name) and never inside a longer number or a date (t20240115, 2024-01-10)."""
+    n = nfkc(name)
+    m = re.search(r"(?<!\d)" + _YEAR + r"\s*年", n)
+    if not m and bare:
+        m = re.search(r"(?<![\d])" + _YEAR + r"(?![\d]|[-_.]\d)", n)
+    return int(m.group(1)) if m else None
 
 
 def published_date_from(lines: list[str], meta: dict[str, object], year: int | None) -> tuple[date | None, str | None]:
@@ -196,23 +278,55 @@ def extract_metadata(lines: list[str], meta: dict[str, object], text: str, year_
     md = Metadata()
     md.title = find_title(lines, meta)
     agency = agency_from_title(md.title) if md.title else None
-    if not agency or len(agency) < 2:
-        agency = agency_hint or _signature_agency(lines)
+    if not plausible_agency(agency) and (doc_title := _document_title(meta)):
+        md.title, agency = doc_title  # the title in the PDF's / DOCX's properties
+    if not plausible_agency(agency):
+        # a broken or interleaved title: the report's signature, "本报告由X编制", the caller
+        fallback = _signature_agency(lines) or compiled_by(text) or agency_hint or opening_agency(text)
+        # else the title's reading, unless it is plainly a fragment ("工作") or two lines interleaved
+        agency = fallback or (agency if agency and len(agency) >= 3 and not _NOT_A_NAME.search(agency) else None)
     md.agency_name = agency
     # First pass without a year constraint to read the date, then the year, then re-check.
     pub, src = published_date_from(lines, meta, None)
-    md.report_year, md.report_year_source = report_year_from(md.title, text, year_hint, pub)
+    md.report_year, md.report_year_source = report_year_from(md.title, text, year_hint, pub, _names(meta))
     md.published_date, md.published_date_source = published_date_from(lines, meta, md.report_year)
     md.index_number, md.org_code = index_number_from(lines, meta)
     md.region = region_from_name(md.agency_name)
     return md
 
 
+def _document_title(meta: dict[str, object]) -> tuple[str, str] | None:
+    """(title, agency) from the title a PDF or DOCX carries in its properties, when it names a body
+    ("Microsoft Word - 年报.docx" does not)."""
+    for key in ("pdf_title", "title"):
+        t = meta.get(key)
+        if isinstance(t, str) and _TITLE_HINT.search(t) and len(t) < 120:
+            title = _clean_title(t)
+            agency = agency_from_title(title)
+            if agency and plausible_agency(agency):
+                return title, agency
+    return None
+
+
+def _names(meta: dict[str, object]) -> list[tuple[str, bool]]:
+    """Sheet names and the document's file name, where a year may be all that dates a spreadsheet."""
+    out: list[tuple[str, bool]] = [(str(n), True) for n in meta.get("sheet_names") or [] if isinstance(n, str)]
+    url = meta.get("source_url")
+    if isinstance(url, str) and url:
+        from urllib.parse import unquote, urlsplit
+
+        base = unquote(urlsplit(url).path.rsplit("/", 1)[-1] if "://" in url else url.replace("\\", "/").rsplit("/", 1)[-1])
+        spreadsheet = base.lower().endswith((".xlsx", ".xls", ".et", ".xlsm"))
+        out.append((base, spreadsheet))
+    return out
+
+
 def _signature_agency(lines: list[str]) -> str | None:
-    tail = [ln.strip() for ln in lines[-4:]]
+    """The body named over the closing date ("X局" / "2024年1月10日")."""
+    tail = [_CJK_GAP.sub("", nfkc(ln).strip()) for ln in lines[-4:]]
     for i, ln in enumerate(tail):
         if _DATE_CN.search(ln) and i > 0:
             cand = tail[i - 1]
-            if 2 < len(cand) <= 30 and re.search(r"(局|委|厅|办|政府|镇|乡|街道|中心|院|部|署|会)$", cand):
+            if 2 < len(cand) <= 30 and plausible_agency(cand):
                 return cand
     return None

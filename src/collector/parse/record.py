@@ -15,12 +15,19 @@ from typing import Any
 
 from collector.errors import NotAReport
 from collector.models import Document, Table
-from collector.parse.labels import S3_COLUMNS, S3_OTHER_SUBROWS, S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
+from collector.parse.labels import (
+    S3_COLUMNS,
+    S3_DEVIATION,
+    S3_OTHER_SUBROWS,
+    S3_RESULT_ROWS_2019,
+    S3_RESULT_ROWS_2021,
+    s3_result_rows,
+)
 from collector.parse.metadata import extract_metadata
 from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
-from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4
+from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4, s2_layout
 from collector.parse.version import detect_format
 from collector.schema import field_index, number_fields, schema_version
 
@@ -105,15 +112,26 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         raise NotAReport("not a government information-disclosure annual report (no template tables, no report title)")
 
     warnings: list[str] = list(doc.warnings)
+    deviations: list[str] = []
     cells: dict[str, CellValue] = {}
+    s3_layout = fmt
     if fmt != "legacy":
         have = set(sections)
         # Rows are read only inside their section; where a heading is missing (lost in a PDF
         # text layer, or a bare table attachment) the labels alone anchor the rows.
         s2_rows = [r for r in rows if r.section == 2] if 2 in have else [r for r in rows if r.section in (0, 1)]
         s3_rows = [r for r in rows if r.section == 3] if 3 in have else [r for r in rows if r.section not in (4, 5, 6)]
-        s2 = extract_s2(s2_rows, fmt, warnings)
-        s3, leftovers = extract_s3(s3_rows, warnings)
+        # Each block is read in the layout it is printed in (hybrids exist: a gb2021 二 over a 三
+        # with the gb2019 single 其他处理 row); the record's era is 二's, deviations are listed.
+        fmt = s2_layout(s2_rows) or fmt
+        s3, leftovers = extract_s3(s3_rows, warnings, fmt)
+        s3_layout = s3.layout or fmt
+        s2 = extract_s2(s2_rows, fmt, warnings, deviations)
+        if s3_layout != fmt:
+            deviations.append(S3_DEVIATION[s3_layout])
+            warnings.append(f"三 is printed in the {s3_layout} layout in a {fmt} report "
+                            f"({'one （六）其他处理 row' if s3_layout == 'gb2019' else 'three 其他处理 rows'}); "
+                            "read as printed")
         s4_rows = [r for r in rows if r.section == 4] or leftovers
         s4 = extract_s4(s4_rows, warnings)
         if not s4.cells and leftovers and s4_rows is not leftovers:
@@ -123,11 +141,18 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         cells.update(s4.cells)
         if not s2.cells:
             warnings.append("二: no table found")
-        missing = [k for k in _expected_s3_rows(fmt) if k not in s3.rows_found]
-        if len(missing) == len(_expected_s3_rows(fmt)):
+        expected_rows = _expected_s3_rows(s3_layout)
+        missing = [k for k in expected_rows if k not in s3.rows_found]
+        if len(missing) == len(expected_rows):
             warnings.append("三: no table found")
-        elif missing:
-            warnings.append("三: rows not found: " + ", ".join(missing))
+        else:
+            blank = [k for k in missing if k in s3.blank_rows]
+            lost = [k for k in missing if k not in s3.blank_rows]
+            if lost:
+                warnings.append("三: rows not found: " + ", ".join(lost))
+            if blank:
+                warnings.append("三: rows with a label but no numbers (blank cells, or numbers a text layer lost): "
+                                + ", ".join(blank))
         if not s4.cells:
             warnings.append("四: no table found")
 
@@ -137,7 +162,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         if path in field_index():
             _set(numbers, path, _as_number(path, cv.value))
     derived_fields: list[str] = []
-    if fmt == "gb2021":
+    if s3_layout == "gb2021":
         for col in S3_COLUMNS:
             subs = [_get(numbers, f"s3.{k}.{col}") for k in S3_OTHER_SUBROWS]
             if any(v is not None for v in subs):
@@ -150,7 +175,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
     if fmt == "legacy":
         status = "text_only"
-    elif any(w.startswith(("二: no table", "三", "四")) for w in warnings):
+    elif any(_lost(w) for w in warnings):
         status = "partial"
     else:
         status = "ok"
@@ -178,6 +203,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         "parser_version": PARSER_VERSION,
         "parse_status": status,
         "parse_warnings": warnings,
+        "format_deviations": deviations,
         "derived_fields": derived_fields,
         "sections": [str(n) for n in sections],
         **numbers,
@@ -191,6 +217,14 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     }
     record["derived"] = derive(record)
     return ParseResult(record=record, cells=cells)
+
+
+_LOSS = ("no table found", "rows not found", "left blank", "but no numbers")
+
+
+def _lost(warning: str) -> bool:
+    """Does a parse warning say that numbers of 二/三/四 were not read (status ``partial``)?"""
+    return warning.startswith(("二", "三", "四")) and any(k in warning for k in _LOSS)
 
 
 def _simplify(doc: Document) -> None:
@@ -239,7 +273,7 @@ def derive(rec: dict[str, Any]) -> dict[str, float | int | None]:
     for name, keys in groups.items():
         vals = [tot(k) for k in keys]
         out[name] = sum(v or 0 for v in vals) if any(v is not None for v in vals) else None
-    result_rows = S3_RESULT_ROWS_2021 if fmt == "gb2021" else S3_RESULT_ROWS_2019
+    result_rows = s3_result_rows(rec)
     results_total = tot("results_total")
     if results_total is None:
         vals = [tot(k) for k in result_rows]
