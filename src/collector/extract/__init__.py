@@ -60,12 +60,12 @@ def sanitize(doc: Document) -> Document:
     (a PDF text layer or a DOCX run can carry them; HTML and text are clean from the decoder)."""
     for block in doc.blocks:
         if isinstance(block, Paragraph):
-            block.text = strip_controls(block.text)
+            block.text = strip_controls(block.text, " ")  # a block stays one line
         elif isinstance(block, Table):
-            block.rows = [[strip_controls(c) for c in row] for row in block.rows]
+            block.rows = [[strip_controls(c, " ") for c in row] for row in block.rows]
     for key, value in doc.meta.items():
         if isinstance(value, str):
-            doc.meta[key] = strip_controls(value)
+            doc.meta[key] = strip_controls(value, " ")
     return doc
 
 

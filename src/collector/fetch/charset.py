@@ -17,12 +17,12 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]+")
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "gb18030", "hz-gb-2312"}
 
 
-def strip_controls(text: str) -> str:
+def strip_controls(text: str, page_break: str = "\n") -> str:
     """``text`` without NUL/control characters: HTML makes them parse errors, lxml refuses them,
     and a terminal obeys the escape sequences a hostile page could carry. Form feeds (page
-    breaks of a text layer) become line breaks."""
+    breaks of a text layer) become ``page_break``."""
     if "\x0c" in text:
-        text = text.replace("\x0c", "\n")
+        text = text.replace("\x0c", page_break)
     return _CONTROL_CHARS.sub("", text) if _CONTROL_CHARS.search(text) else text
 
 
