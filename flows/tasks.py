@@ -20,7 +20,14 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from collector.config import Portal, load_portals
-from collector.crawl import Candidate, FetchedRef, discover_portal, fetch_candidates, process_refs
+from collector.crawl import (
+    Candidate,
+    FetchedRef,
+    discover_portal,
+    fetch_candidates,
+    prepare_output,
+    process_refs,
+)
 from collector.errors import ConfigError, FetchError
 from collector.fetch import FetchSettings
 from collector.reparse import ReparseGroup, plan_reparse, reparse_groups
@@ -75,6 +82,7 @@ class WrittenBatch:
     findings: dict[str, int] = field(default_factory=dict)  # "rule 3 error" -> count
     span: Span = (0.0, 0.0)
     legacy: dict[str, int] = field(default_factory=dict)    # legacy reports: "with_figures" / "without_figures"
+    quarantined: list[str] = field(default_factory=list)  # damaged dataset files set aside while writing
 
 
 # -- helpers the flows call directly (cheap, no I/O worth a task) -------------------------------------
@@ -145,6 +153,16 @@ def _classify(refs: list[FetchedRef], out: str) -> tuple[dict[str, int], int, in
 # -- tasks ---------------------------------------------------------------------------------------------
 
 
+@task(name="open-output", **_WORK)
+def open_output(out: str) -> list[str]:
+    """Repair the dataset before the run (``prepare_output``); returns damaged files set aside."""
+    with writer_slot():
+        damaged = prepare_output(out)
+    for d in damaged:
+        logger().warning("quarantined %s", d)
+    return damaged
+
+
 @task(name="discover", task_run_name="discover-{portal.id}", **_IO)
 def discover(portal: Portal, years: list[int], out: str, settings: FetchSettings) -> Discovered:
     """Walk one portal's listing pages (``discover_portal``); a refusal comes back as the portal's error."""
@@ -183,8 +201,11 @@ def write_batch(batch: FetchedBatch, out: str, force: bool = False) -> WrittenBa
         legacy = _legacy_counts(out, stats.report_ids)
         t1 = time.perf_counter()
     emit("processed", portal_id=batch.portal_id, count=stats.candidates, records=stats.records)
+    for q in stats.quarantined:
+        logger().warning("quarantined %s", q)
     return WrittenBatch(batch.portal_id, stats.candidates, stats.processed, stats.records, stats.document_errors,
-                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy)
+                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy,
+                        quarantined=stats.quarantined)
 
 
 @task(name="compact", **_WORK)
@@ -224,4 +245,4 @@ def reparse_batch(groups: list[ReparseGroup], out: str) -> WrittenBatch:
 
 
 __all__ = ["Discovered", "FetchedBatch", "WrittenBatch", "compact_dataset", "discover", "fetch_batch", "fetch_settings",
-           "plan", "reparse_batch", "select_portals", "write_batch"]
+           "open_output", "plan", "reparse_batch", "select_portals", "write_batch"]

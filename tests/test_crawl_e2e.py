@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -134,6 +135,29 @@ def test_traps(crawl: Crawl) -> None:
     assert crawl.state(traps["broken"])["http_status"] == 404
     assert crawl.state(traps["broken_attachment"])["status"] == "failed"
     assert paths["/robots.txt"] == 1
+
+
+def test_fetch_failures_are_documents_and_check_counts_them(crawl: Crawl, tmp_path: Path) -> None:
+    """Every document seen is in ``documents``, fetched or not: a 404, a robots refusal, an
+    off-allow-list redirect and an anti-bot answer each leave a row with the error."""
+    from collector.check import check_dataset
+
+    traps = {t["kind"]: t["url"] for t in crawl.sim.traps}
+    rows = duckdb.sql(f"""SELECT source_url, status, error_code, http_status, document_sha256, error
+        FROM read_parquet('{crawl.out}/documents/*.parquet') WHERE document_sha256 IS NULL""").fetchall()
+    by_url = {r[0]: r for r in rows}
+    assert by_url[traps["broken"]][1:4] == ("fetch_failed", "http_status", 404)
+    assert by_url[traps["robots"]][1:3] == ("fetch_failed", "robots")
+    assert by_url[traps["foreign_redirect"]][1:3] == ("fetch_failed", "off_allow_list")
+    assert by_url[traps["broken_attachment"]][1] == "fetch_failed"
+    challenge = [t["url"] for t in crawl.sim.traps if t["kind"] == "challenge" and t["url"] in by_url]
+    assert challenge and all(by_url[u][1:4] == ("blocked", "blocked", 412) for u in challenge)
+    assert all(r[5] for r in rows)  # each with its message
+    shutil.copytree(crawl.out, tmp_path / "out")  # check writes its findings: leave the shared crawl alone
+    summary = check_dataset(tmp_path / "out")
+    assert summary["fetch_failures"] == sum(1 for r in rows if r[1] == "fetch_failed")
+    assert summary["fetch_failures_by_code"]["http_status"] >= 1 and summary["fetch_failures_by_code"]["robots"] == 1
+    assert summary["blocked_documents"] == len(challenge)
 
 
 def test_second_run_fetches_nothing_unchanged(crawl: Crawl) -> None:

@@ -167,9 +167,9 @@ def test_time_budget_caps_fetching(sim: Any, tmp_path: Path) -> None:
     portal = _portal(sim, "sim-vsb")
     cands = discover_portal(portal, "2019-2023", tmp_path, settings=FAST)
     refs = fetch_candidates(portal, cands, tmp_path, settings=FetchSettings.for_tests(portal_budget=1e-6))
-    assert refs and all(r.status == "failed" and r.error_code == "timeout" for r in refs)
+    assert refs and all(r.status == "failed" and r.error_code == "portal_budget" for r in refs)
     with CrawlState(tmp_path) as st:
-        assert st.get(cands[0].url).error_code == "timeout"  # type: ignore[union-attr]
+        assert st.get(cands[0].url).error_code == "portal_budget"  # type: ignore[union-attr]
 
 
 def test_damaged_raw_body_is_fetched_again(sim: Any, tmp_path: Path) -> None:
