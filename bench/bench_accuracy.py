@@ -34,7 +34,8 @@ def run(suites: list[str], variants: set[str] | None = None) -> tuple[dict[str, 
         if variants and case.variant not in variants and key not in variants:
             continue
         t0 = time.perf_counter()
-        out = process_document(case.data, SourceContext(source_url=case.source_url, hint=case.hint))
+        out = process_document(case.data, SourceContext(source_url=case.source_url, hint=case.hint,
+                                                         assume_report=getattr(case, "assume_report", False)))
         sc = score_record(case, out.record)
         sc.seconds = time.perf_counter() - t0
         scores[key].add(sc)

@@ -21,6 +21,7 @@ from flows.tasks import (
     discover,
     fetch_batch,
     fetch_settings,
+    open_output,
     select_portals,
     summarise_dataset,
     write_batch,
@@ -60,6 +61,7 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
     settings = fetch_settings(fetch, allow_loopback=allow_loopback, polite=polite)
     run = RunReport.start("collect", ys, out, portals)
     ensure_writer_limit()
+    run.opened(open_output.submit(out))
     by_future = {discover.submit(p, ys, out, settings): p for p in portals}
     batches = []
     for fut in as_completed(list(by_future)):

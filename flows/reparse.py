@@ -12,7 +12,7 @@ from prefect import flow
 
 from flows.report import RunReport, publish
 from flows.runtime import chunks, ensure_writer_limit, local_path, task_runner
-from flows.tasks import compact_dataset, migrate_dataset, plan, reparse_batch, summarise_dataset
+from flows.tasks import compact_dataset, migrate_dataset, open_output, plan, reparse_batch, summarise_dataset
 
 
 @flow(name="xxgk-reparse", task_runner=task_runner(), log_prints=False)
@@ -34,6 +34,7 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
     if migrated:
         run.notes.append(f"{migrated} files of an older schema layout were rewritten in the current one")
     ensure_writer_limit()
+    run.opened(open_output.submit(out))
     by_portal: dict[str, list[Any]] = {}
     for g in groups:
         by_portal.setdefault(g.portal_id or "-", []).append(g)

@@ -19,7 +19,7 @@ from prefect.futures import PrefectFuture
 
 from collector.config import Portal
 from collector.crawl import Candidate, FetchedRef
-from collector.errors import CollectorError
+from collector.errors import CollectorError, StoreError
 from collector.summary import run_report_markdown, run_table
 from flows.runtime import logger
 from flows.tasks import DatasetReport, Discovered, FetchedBatch, WrittenBatch
@@ -55,6 +55,8 @@ class PortalRow:
     error: str | None = None
     error_code: str | None = None
     findings: Counter[str] = field(default_factory=Counter)
+    legacy_with_figures: int = 0       # legacy (2008–2018) records that state figures
+    legacy_without_figures: int = 0    # legacy records with text only
 
     @property
     def collected(self) -> bool:
@@ -75,6 +77,7 @@ class RunReport:
     failures: list[dict[str, Any]] = field(default_factory=list)  # url, portal_id, kind, status, reason, message
     failures_total: int = 0
     dataset: DatasetReport | None = None
+    fatal: str | None = None                    # a store failure (full disk, read-only root): the run fails
 
     @classmethod
     def start(cls, kind: str, years: list[int], out: str, portals: list[Portal]) -> RunReport:
@@ -108,6 +111,7 @@ class RunReport:
         fut.wait()
         seed = portal.start_urls[0] if portal.start_urls else None
         if not fut.state.is_completed():
+            self._check_fatal(fut)
             row.error, row.error_code = _state_error(fut), "task_failed"
             row.failed += 1
             self.failed(portal.id, seed, "listing", "failed", row.error_code, row.error)
@@ -140,6 +144,7 @@ class RunReport:
                 self._fetch_failures(pid, f.refs)
             else:
                 row.failed += size
+                self._check_fatal(fetch)
                 self.notes.append(f"{pid}: a fetch batch of {size} failed: {_state_error(fetch)}")
                 continue
             self.add_write(write)
@@ -155,25 +160,40 @@ class RunReport:
             else:
                 row.failed += size
                 row.error = _state_error(write)
+                self._check_fatal(write)
             self.add_write(write)
+
+    def opened(self, fut: PrefectFuture[list[str]]) -> None:
+        """The dataset was repaired before the run: note the damaged files it set aside."""
+        fut.wait()
+        if fut.state.is_completed():
+            self.notes += [f"damaged dataset file set aside in _quarantine/ ({q}); this run re-processes the raw "
+                           "documents to restore its rows" for q in fut.result()]
+        elif not self._check_fatal(fut):
+            self.notes.append(f"the dataset could not be repaired before the run: {_state_error(fut)}")
 
     def compacted(self, fut: PrefectFuture[tuple[float, float]]) -> None:
         fut.wait()
         if fut.state.is_completed():
             self.spans.append(fut.result())
-        else:
+        elif not self._check_fatal(fut):
             self.notes.append(f"compaction failed: {_state_error(fut)} (the data is complete; run it again later)")
 
     def add_write(self, write: PrefectFuture[WrittenBatch]) -> None:
         write.wait()
         if not write.state.is_completed():
-            self.notes.append(f"a write batch failed: {_state_error(write)} (the next run retries it)")
+            if not self._check_fatal(write):
+                self.notes.append(f"a write batch failed: {_state_error(write)} (the next run retries it)")
             return
         w = write.result()
         self.spans.append(w.span)
+        self.notes += [f"damaged dataset file set aside in _quarantine/ ({q}); its rows come back when the next "
+                       "run re-processes the raw documents" for q in w.quarantined]
         row = self._row(w.portal_id)
         row.records += w.records
         row.findings.update(w.findings)
+        row.legacy_with_figures += w.legacy.get("with_figures", 0)
+        row.legacy_without_figures += w.legacy.get("without_figures", 0)
         self.rows_written += sum(w.rows.values())
         for f in w.failures:
             self.failed(w.portal_id, f.get("url"), f.get("kind", "document"), f.get("status", "failed"),
@@ -190,14 +210,22 @@ class RunReport:
         else:
             self.notes.append(f"the dataset summary could not be computed: {_state_error(fut)}")
 
+    def _check_fatal(self, fut: PrefectFuture[Any]) -> bool:
+        """A store error (no space left, read-only root) is not one portal's problem: it fails the run."""
+        exc = _state_exception(fut)
+        if isinstance(exc, StoreError):
+            self.fatal = self.fatal or str(exc)
+            return True
+        return False
+
     # -- output ---------------------------------------------------------------------------------------
 
     @property
     def ok(self) -> bool:
-        return any(p.collected for p in self.portals.values()) or not self.portals
+        return self.fatal is None and (any(p.collected for p in self.portals.values()) or not self.portals)
 
     def totals(self) -> dict[str, int]:
-        keys = (*COUNTS, "records", "documents", "documents_failed")
+        keys = (*COUNTS, "records", "documents", "documents_failed", "legacy_with_figures", "legacy_without_figures")
         return {k: sum(getattr(p, k) for p in self.portals.values()) for k in keys}
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,15 +235,23 @@ class RunReport:
             d["findings"], d["collected"] = dict(p.findings), p.collected
             portals.append(d)
         return {"kind": self.kind, "years": self.years, "out": self.out, "ok": self.ok, "portals": portals,
-                "totals": self.totals(), "rows_written": self.rows_written, "notes": self.notes,
+                "totals": self.totals(), "rows_written": self.rows_written, "notes": self.notes, "fatal": self.fatal,
                 "failures": self.failures, "failures_total": self.failures_total,
                 "dataset": asdict(self.dataset) if self.dataset else None,
                 "seconds": time.perf_counter() - self.started, "spans": self.spans}
 
 
+def _state_exception(fut: PrefectFuture[Any]) -> BaseException | None:
+    try:
+        res = fut.state.result(raise_on_failure=False) if fut.state.is_failed() else None
+    except Exception:  # noqa: BLE001 - the result could not be retrieved
+        return None
+    return res if isinstance(res, BaseException) else None
+
+
 def _state_error(fut: PrefectFuture[Any]) -> str:
-    res = fut.state.result(raise_on_failure=False) if fut.state.is_failed() else None
-    return str(res) if isinstance(res, BaseException) else (fut.state.message or fut.state.name or "failed")
+    res = _state_exception(fut)
+    return str(res) if res is not None else (fut.state.message or fut.state.name or "failed")
 
 
 def publish_summary(kind: str, summary: dict[str, Any], title: str | None = None) -> None:
@@ -246,6 +282,8 @@ def publish(r: RunReport) -> dict[str, Any]:
         log.warning("%d URLs failed or were blocked, e.g. %s", r.failures_total,
                     "; ".join(f"{f['url']} ({f['reason']})" for f in r.failures[:3]))
     publish_summary(r.kind, summary)
+    if r.fatal is not None:
+        raise RunFailed(r.fatal, summary)
     if not r.ok:
         raise RunFailed("nothing could be collected: every portal failed or was refused", summary)
     return summary

@@ -63,7 +63,7 @@ SHANGHAI_S4 = {"review": (5, _, _, 2, 7), "litigation_direct": (8, _, _, 1, 9), 
 
 
 def _expected(s2: dict, s3: dict, s4: dict) -> dict:
-    exp = {k: None for k in numbers_of(_record_shape())}
+    exp = {k: None for k in numbers_of(_record_shape()) if not k.startswith("legacy.")}  # template fields only
     exp.update(s2)
     for row, vals in s3.items():
         for c, v in zip(C, vals, strict=True):

@@ -165,7 +165,7 @@ def test_derived_figures_are_columns_beside_the_read_ones(dataset: Path) -> None
 
 
 def test_build_documents_any_block_and_refuses_an_undocumented_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A block added to the catalogue (e.g. a legacy block) gets documented columns, whatever it leaves out."""
+    """A block added to the catalogue (as the legacy block was) gets documented columns, whatever it leaves out."""
     import importlib.util
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -179,7 +179,7 @@ def test_build_documents_any_block_and_refuses_an_undocumented_one(monkeypatch: 
     meta = bs._meta
 
     def with_block() -> dict:
-        return {**meta(), "legacy": {"type": "object", "x-label-zh": "旧版", "description": "legacy figures",
+        return {**meta(), "extra": {"type": "object", "x-label-zh": "新增", "description": "extra figures",
                                      "properties": {"requests_received": {"type": ["integer", "null"],
                                                                           "x-label-zh": "收到申请", "x-unit": "件"},
                                                     "replies": {"type": "object", "properties": {
@@ -187,9 +187,12 @@ def test_build_documents_any_block_and_refuses_an_undocumented_one(monkeypatch: 
 
     monkeypatch.setattr(bs, "_meta", with_block)
     cols = {c["name"]: c for c in bs.build()["x-tables"]["reports"]["columns"]}
-    assert cols["legacy__requests_received"]["description"] == "legacy figures: 收到申请"
-    assert cols["legacy__requests_received"]["unit"] == "件"
-    assert cols["legacy__replies__granted"]["description"] and cols["legacy__replies__granted"]["label_zh"]
+    assert cols["extra__requests_received"]["description"] == "extra figures: 收到申请"
+    assert cols["extra__requests_received"]["unit"] == "件"
+    assert cols["extra__replies__granted"]["description"] and cols["extra__replies__granted"]["label_zh"]
+    # the real legacy block (issue #8) is documented column by column too
+    assert cols["legacy__requests_by_channel__online"]["description"] == "requests made online"
+    assert cols["legacy__requests_by_channel__online"]["label_zh"] == "网络（网上）申请数"
     monkeypatch.setattr(bs, "_meta", lambda: {**meta(), "orphan": {"type": ["string", "null"]}})
     with pytest.raises(SystemExit, match="orphan"):
         bs.build()

@@ -13,6 +13,9 @@ Scoring, per expected field (dotted path: ``s3.new_received.total``, ``legacy.re
   (for ``complete=False`` cases such as legacy texts, every field *not* listed is expected absent);
 * **silent** — a wrong value that no validation finding names (its field is not in any finding's
   ``fields``): the worst defect this project can have.
+
+A case with ``assume_report`` is parsed even when the legacy recogniser refuses the document (a field
+extraction test of a text that is no annual report, e.g. the yingkou work report of ../shared).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Suites run by bench/bench_accuracy.py, in order. A suite module that is missing is reported, not fatal.
-SUITES = ("samples", "renderings", "real")
+SUITES = ("samples", "renderings", "real", "legacy")
 
 META_KEYS = ("format_version", "report_year", "agency_name", "published_date")
 
@@ -40,6 +43,7 @@ class Case:
     meta: dict[str, Any] = field(default_factory=dict)  # expected metadata (META_KEYS), only keys to check
     complete: bool = True                    # True: every number field not in ``expected`` must be None
     doc_type: str = "report"                 # "report" | "not_report" (a classifier must refuse it)
+    assume_report: bool = False              # parse even if the legacy recogniser refuses it (field extraction only)
 
 
 @dataclass(slots=True)

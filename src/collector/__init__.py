@@ -6,6 +6,8 @@ Public API (flows and users import from here; everything else is private):
 * :func:`bytes_to_document`, :func:`document_to_record`, :func:`validate_record` — the pure stages
 * :class:`Dataset` — the Parquet dataset (reports, cells, findings, documents)
 * :func:`discover_portal`, :func:`fetch_candidates`, :func:`process_refs`, :func:`collect` — the crawl stages
+  (:func:`prepare_output` repairs the output root before a run)
+* :func:`is_transient` — the retry policy: which errors are worth another attempt
 * :func:`summarise`, :func:`write_html`, :func:`summary_markdown`, :func:`run_markdown` — the dataset summary
   and a run's report (loaded on first use: DuckDB and Altair are not needed to parse)
 """
@@ -14,7 +16,8 @@ from importlib import import_module
 from typing import Any
 
 from collector.config import Portal, load_portals
-from collector.crawl import collect, discover_portal, fetch_candidates, process_refs
+from collector.crawl import collect, discover_portal, fetch_candidates, prepare_output, process_refs
+from collector.errors import is_transient
 from collector.extract import bytes_to_document
 from collector.parse.record import PARSER_VERSION, document_to_record
 from collector.pipeline import Outcome, SourceContext, process_candidate, process_document
@@ -42,7 +45,9 @@ __all__ = [
     "collect",
     "discover_portal",
     "fetch_candidates",
+    "is_transient",
     "load_portals",
+    "prepare_output",
     "process_refs",
     "Outcome",
     "SourceContext",

@@ -10,6 +10,7 @@ fails (:func:`conform`), as in dlt's frozen schema contract.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -75,11 +76,15 @@ def _walk(prefix: str, node: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     return out
 
 
+NUMBER_SECTIONS = ("s2", "s3", "s4", "legacy")  # the read figures; ``legacy`` holds the 2008–2018 reports'
+
+
 @cache
 def number_fields() -> tuple[NumberField, ...]:
     out = []
     for path, spec in _walk("", json_schema()):
-        if path.split(".")[0] in ("s2", "s3", "s4"):
+        types = spec.get("type")
+        if path.split(".")[0] in NUMBER_SECTIONS and isinstance(types, list) and {"integer", "number"} & set(types):
             kind = next(t for t in spec["type"] if t != "null")
             out.append(NumberField(path, kind, spec["x-label-zh"], spec["x-unit"], tuple(spec["x-formats"]),
                                    signed="minimum" not in spec))
@@ -118,11 +123,17 @@ _TYPES: dict[str, pa.DataType] = {
 }
 
 
+_STRUCT_LIST = re.compile(r"list<struct<((?:\w+: string)(?:, \w+: string)*)>>")
+
+
 def arrow_type(name: str) -> pa.DataType:
-    try:
+    """An Arrow type as the schema file writes it (``int64``, ``list<struct<title: string, text: string>>``)."""
+    if name in _TYPES:
         return _TYPES[name]
-    except KeyError:
-        raise StoreError(f"schema file: unknown column type {name!r}") from None
+    m = _STRUCT_LIST.fullmatch(name)
+    if m:  # a list of objects (legacy text.sections): a list of structs of strings
+        return pa.list_(pa.struct([(f.split(":")[0], pa.string()) for f in m.group(1).split(", ")]))
+    raise StoreError(f"schema file: unknown column type {name!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -330,3 +330,157 @@ def _signature_agency(lines: list[str]) -> str | None:
             if 2 < len(cand) <= 30 and plausible_agency(cand):
                 return cand
     return None
+
+
+# ---- legacy pages (report years 2008–2018) --------------------------------------------------------------
+# Mirror copies lose the title or inject their own domain into it ("puroview.com沙头镇"), Word/PDF copies
+# run the title into the first sentence, 集约化 pages open with a metadata table, and signatures write
+# dates in Chinese numerals (二○一二年二月二十日). These functions refine what extract_metadata found.
+
+_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_DATE = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|info|cc|top|xyz|vip|site|tw|hk)"
+                     r"(?:/[^\s\u4e00-\u9fff]*)?", re.I)
+# words of a sentence, never of a name ("认真编制了", "特向社会公布", "我乡")
+_NOT_AGENCY = re.compile(r"编制|公布|根据|认真|特向|现将|报告|条例|我(?:局|镇|乡|委|办|单位)|本(?:单位|局|机关)|以下简称|工作|情况")
+# "由北京市统计局、国家统计局北京调查总队(以下简称统计局队)编制": several bodies, a short-name note
+_LEGACY_COMPILED_BY = re.compile(r"由([^，,。；;:：()（）]{2,40}?)(?:[（(][^)）]{0,20}[)）])?(?:根据[^。]{0,80}?)?"
+                                 r"(?:汇总|综合[^。]{0,40}?)?编制")
+_META_AGENCY = re.compile(r"(?:发布机构|发文机关|信息来源|来源|发布单位)\s*[:：|]?\s*\|?\s*([^\s|:：]{2,30})")
+_BARE_DATE = re.compile(r"^\s*[(（]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[)）]?\s*$")
+
+
+def cn_date_to_digits(text: str) -> str:
+    """"二○一二年二月二十日" -> "2012年2月20日" (○ and 〇 are zero; 十, 二十, 三十一 as numbers)."""
+    def num(s: str) -> int:
+        if "十" not in s:
+            return int("".join(str(_CN_DIGIT[c]) for c in s))
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+
+    def sub(m: re.Match[str]) -> str:
+        try:
+            return f"{num(m.group(1))}年{num(m.group(2))}月{num(m.group(3))}日"
+        except KeyError:
+            return m.group(0)
+
+    return _CN_DATE.sub(sub, text)
+
+
+def strip_domain(name: str | None) -> str | None:
+    """A mirror's domain is never part of an agency name ("puroview.com沙头镇" -> "沙头镇")."""
+    if not name:
+        return name
+    out = _DOMAIN.sub("", name).strip(" ·•-_|")
+    return out or None
+
+
+def legacy_plausible_agency(name: str | None) -> bool:
+    """:func:`plausible_agency`, and no sentence words: legacy pages put sentences where titles were."""
+    return plausible_agency(name) and not _NOT_AGENCY.search(name or "")
+
+
+def legacy_title(title: str | None) -> str | None:
+    """A Word/PDF copy runs the first sentence into the title line: cut it at 年度报告 / 年报."""
+    if title:
+        m = re.search(r"(?:年度报告|年报)", title)
+        if m and m.end() < len(title) and re.match(r"(?:本|根据|为|按照|\()", title[m.end():]):
+            title = title[: m.end()]
+    return title
+
+
+def legacy_agency(title_agency: str | None, paras: list[str], meta: dict[str, object], lines: list[str]) -> str | None:
+    """The publishing body of a legacy page: the title, else "本报告由X编制", the metadata block, the signature.
+
+    "由X编制" also wins over a title that names only X's region ("北京市政府信息公开工作年度报告" compiled
+    by 北京市统计局): a cover title that names the whole city is a trap.
+    """
+    title_agency = strip_domain(title_agency)
+    body = "".join(paras[:12])[:4000]
+    m = _LEGACY_COMPILED_BY.search(body)
+    compiled = strip_domain(m.group(1)) if m else None
+    if compiled and not legacy_plausible_agency(compiled):
+        compiled = None
+    if legacy_plausible_agency(title_agency) or (title_agency and compiled and compiled.startswith(title_agency)):
+        rest = compiled[len(title_agency or ""):] if compiled else ""
+        if compiled and rest and compiled.startswith(title_agency or "") and not rest.startswith(("人民政府", "政府")):
+            return compiled  # a department of the place the title names ("北京市" / "北京市统计局")
+        return title_agency  # the government itself, or its own office that compiled the report
+    if compiled:
+        return compiled
+    blob = "\n".join(lines[:8]) + "\n" + str(meta.get("page_text") or "")[:2000]
+    for mm in _META_AGENCY.finditer(nfkc(blob)):
+        cand = strip_domain(mm.group(1))
+        if legacy_plausible_agency(cand) and cand not in ("本站原创", "本站"):
+            return cand
+    sig = _signature_agency([cn_date_to_digits(ln) for ln in lines])
+    return sig if legacy_plausible_agency(sig) else None
+
+
+def legacy_published_date(lines: list[str], meta: dict[str, object], year: int | None,
+                          found: tuple[date | None, str | None]) -> tuple[date | None, str | None]:
+    """Page date before signature date: a labelled page date (发布时间) or a bare cover date line
+    ("2013/3/1") beats the closing date under the signature (often 12-31 of the report year)."""
+    def plausible(d: date | None) -> bool:
+        return d is not None and (year is None or year <= d.year <= year + 2)
+
+    if found[0] is not None and found[1] in ("page_metadata", "html_meta"):
+        return found
+    for ln in lines[:8]:
+        m = _BARE_DATE.match(nfkc(ln))
+        if m:
+            d = _mk_date(*m.groups())
+            if plausible(d):
+                return d, "page_metadata"
+    if found[0] is not None:
+        return found
+    tail = [cn_date_to_digits(nfkc(ln)) for ln in lines[-8:] if len(ln.strip()) <= 40]
+    for ln in reversed(tail):
+        m3 = _DATE_CN.search(ln)
+        if m3:
+            d = _mk_date(*m3.groups())
+            if plausible(d):
+                return d, "closing_date"
+    return None, None
+
+
+def legacy_metadata(md: Metadata, lines: list[str], paras: list[str], meta: dict[str, object], text: str,
+                    year_hint: int | None = None, agency_hint: str | None = None) -> Metadata:
+    """Refine ``md`` (from :func:`extract_metadata`) for a legacy page; ``paras`` are whole paragraphs."""
+    md.title = legacy_title(md.title)
+    if md.title and md.title != (md.title or "").strip():
+        md.title = md.title.strip()
+    title_agency = agency_from_title(md.title) if md.title else None
+    agency = legacy_agency(title_agency, paras, meta, lines)
+    if not agency:  # what extract_metadata fell back to (signature, 本报告由X编制, the caller, the opening sentence)
+        found = strip_domain(md.agency_name)
+        agency = found if legacy_plausible_agency(found) else None
+    md.agency_name = agency or (strip_domain(agency_hint) if legacy_plausible_agency(strip_domain(agency_hint)) else None)
+    if md.report_year is None or md.report_year_source in ("published_date", "context"):
+        year, src = report_year_from(md.title, cn_date_to_digits(text), year_hint, md.published_date)
+        if year is not None and src not in ("published_date",):
+            md.report_year, md.report_year_source = year, src
+        elif (body := _body_year(paras)) is not None:
+            md.report_year, md.report_year_source = body, "text"
+    md.published_date, md.published_date_source = legacy_published_date(
+        lines, meta, md.report_year, (md.published_date, md.published_date_source))
+    md.region = region_from_name(md.agency_name)
+    return md
+
+
+_REPORTED_YEAR = re.compile(r"现(?:将|予)[^。]{0,12}?" + _YEAR + r"\s*年度?[^。]{0,20}?报告")
+
+
+def _body_year(paras: list[str]) -> int | None:
+    """A title-less page: "现将2013年工作情况报告如下", else the year most paragraphs open with."""
+    head = "".join(paras[:8])
+    m = _REPORTED_YEAR.search(head)
+    if m:
+        return int(m.group(1))
+    starts = [int(m2.group(1)) for p in paras[:30] if (m2 := re.match(_YEAR + r"\s*年", p))]
+    if starts:
+        best = max(set(starts), key=starts.count)
+        if starts.count(best) >= 2 and starts.count(best) > len(starts) / 2:
+            return best
+    return None

@@ -11,10 +11,12 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from collector.errors import NotAReport
 from collector.models import Document, Table
+from collector.parse import legacy as legacy_parse
 from collector.parse.labels import (
     S3_COLUMNS,
     S3_DEVIATION,
@@ -23,7 +25,7 @@ from collector.parse.labels import (
     S3_RESULT_ROWS_2021,
     s3_result_rows,
 )
-from collector.parse.metadata import extract_metadata
+from collector.parse.metadata import extract_metadata, legacy_metadata
 from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
@@ -33,8 +35,7 @@ from collector.schema import field_index, number_fields, schema_version
 
 # XXGK_PARSER_VERSION_SUFFIX (e.g. "+dev1") marks a locally changed parser, so `xxgk reparse` and
 # the crawl's skip-if-processed check treat stored records as stale.
-PARSER_VERSION = "1.0.0" + os.environ.get("XXGK_PARSER_VERSION_SUFFIX", "")
-_REPORT_HINT = re.compile(r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|信息公开年报|年度报告")
+PARSER_VERSION = "1.1.0" + os.environ.get("XXGK_PARSER_VERSION_SUFFIX", "")
 
 
 @dataclass(slots=True)
@@ -75,11 +76,21 @@ def _get(tree: dict[str, Any], path: str) -> Any:
     return node
 
 
-def empty_numbers() -> dict[str, Any]:
+@cache
+def _empty_tree() -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for f in number_fields():
         _set(tree, f.path, None)
     return tree
+
+
+def _copy_tree(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy_tree(v) if type(v) is dict else v for k, v in node.items()}
+
+
+def empty_numbers() -> dict[str, Any]:
+    """Every number field null (a fresh copy of a tree built once: the schema has ~330 fields)."""
+    return _copy_tree(_empty_tree())
 
 
 def _section_text(rows: list[Row], n: int) -> str | None:
@@ -98,8 +109,12 @@ def _as_number(path: str, v: float | int | None) -> float | int | None:
 
 def document_to_record(doc: Document, *, source_url: str | None = None, sha256: str = "",
                        year_hint: int | None = None, agency_hint: str | None = None,
-                       region_hint: dict[str, Any] | None = None) -> ParseResult:
-    """Parse one Document into the standard record; raises NotAReport for unrelated pages."""
+                       region_hint: dict[str, Any] | None = None, assume_report: bool = False) -> ParseResult:
+    """Parse one Document into the standard record; raises NotAReport for unrelated pages.
+
+    ``assume_report`` parses a document the legacy recogniser would refuse (the caller knows it is a
+    report); the refusal is kept in ``parse_warnings``.
+    """
     _simplify(doc)
     rows, sections = document_rows(doc)
     full_text = doc.text()
@@ -107,11 +122,15 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     fmt, score = detect_format(norm_text)
     lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
     lines = [ln for ln in lines if ln]
-    title_blob = " ".join(str(doc.meta.get(k, "")) for k in ("ArticleTitle", "html_title", "ucaptitle"))
-    if fmt == "legacy" and not _REPORT_HINT.search(nfkc(full_text[:3000] + title_blob)):
-        raise NotAReport("not a government information-disclosure annual report (no template tables, no report title)")
 
     warnings: list[str] = list(doc.warnings)
+    legacy_doc = legacy_parse.prepare(doc) if fmt == "legacy" else None
+    if legacy_doc is not None:
+        verdict = legacy_parse.recognise(doc.meta, legacy_doc.paras, legacy_doc.annex.found)
+        if not verdict.is_report:
+            if not assume_report:
+                raise NotAReport(f"not a government information-disclosure annual report: {verdict.reason}")
+            warnings.append(f"recognition: {verdict.reason} (parsed as a report on request)")
     deviations: list[str] = []
     cells: dict[str, CellValue] = {}
     s3_layout = fmt
@@ -157,6 +176,13 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
             warnings.append("四: no table found")
 
     md = extract_metadata(lines, doc.meta, full_text, year_hint, agency_hint)
+    legacy = None
+    if legacy_doc is not None:
+        md = legacy_metadata(md, lines, [p.text for p in legacy_doc.paras], doc.meta, full_text, year_hint, agency_hint)
+        legacy = legacy_parse.read_figures(doc, legacy_doc, md.report_year)
+        warnings.extend(legacy.warnings)
+        for name, r in legacy.values.items():
+            cells[f"legacy.{name}"] = CellValue(r.value, r.raw, r.where, r.unit)
     numbers = empty_numbers()
     for path, cv in cells.items():
         if path in field_index():
@@ -172,9 +198,15 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     region.update({k: v for k, v in (md.region or {}).items() if v})
     if region_hint:
         region.update({k: v for k, v in region_hint.items() if v and k in region})
+    if legacy is not None:
+        numbers["legacy"]["fees_unit"] = legacy.fees_unit
     prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
-    if fmt == "legacy":
-        status = "text_only"
+    if legacy is not None:
+        # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones
+        for key, name in (("proactive_items", "proactive_items_total"), ("requests_received", "requests_received")):
+            r = legacy.values.get(name)
+            prose[key] = int(r.value) if r is not None else None
+        status = "ok" if legacy.values else "text_only"
     elif any(_lost(w) for w in warnings):
         status = "partial"
     else:
@@ -208,15 +240,26 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         "sections": [str(n) for n in sections],
         **numbers,
         "prose": prose,
-        "text": {
+        "text": _legacy_text(legacy, full_text) if legacy is not None else {
             "s1_overview": _section_text(rows, 1),
             "s5_problems": _section_text(rows, 5),
             "s6_other": _section_text(rows, 6),
-            "full": full_text if fmt == "legacy" else None,
+            "full": None,
         },
     }
     record["derived"] = derive(record)
     return ParseResult(record=record, cells=cells)
+
+
+def _legacy_text(legacy: legacy_parse.LegacyFigures, full_text: str) -> dict[str, Any]:
+    """Legacy narrative: the original section titles and texts; s1/s5/s6 where a section clearly matches."""
+    def first(topic: str) -> str | None:
+        hit = next((s for s in legacy.sections if topic in s.topics and s.text), None)
+        return hit.text if hit else None
+
+    return {"s1_overview": first("overview"), "s5_problems": first("problems"), "s6_other": first("other"),
+            "full": full_text,
+            "sections": [{"title": s.title, "text": s.text} for s in legacy.sections]}
 
 
 _LOSS = ("no table found", "rows not found", "left blank", "but no numbers")

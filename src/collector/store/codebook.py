@@ -8,9 +8,13 @@ writes the README when data is written.
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
+
+import pyarrow.fs as pafs
 
 from collector.errors import ConfigError
 from collector.schema import META_COLUMNS, TABLES, schema_version, table_specs
@@ -122,4 +126,24 @@ report's `validation__errors` counts its hard-rule findings.
     return "\n".join([head] + [table_markdown(n) for n in TABLES] + [rules_markdown()])
 
 
-__all__ = ["codebook", "render_json", "render_markdown", "render_readme", "rules_markdown", "table_markdown"]
+def write_readme(fs: pafs.FileSystem, root: str) -> bool:
+    """Write ``root/README.md`` if missing or stale (atomically); True if written. Never fails a write:
+    the data is what matters, the codebook is its documentation."""
+    text = render_readme()
+    path = f"{root}/README.md"
+    try:
+        if fs.get_file_info(path).type == pafs.FileType.File:
+            with fs.open_input_stream(path) as fh:
+                if fh.read().decode("utf-8", "replace") == text:
+                    return False
+        tmp = f"{root}/.README.md.{uuid.uuid4().hex[:8]}.tmp"
+        with fs.open_output_stream(tmp) as out:
+            out.write(text.encode("utf-8"))
+        fs.move(tmp, path)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("could not write %s: %s", path, exc)
+        return False
+    return True
+
+
+__all__ = ["codebook", "render_json", "render_markdown", "render_readme", "rules_markdown", "table_markdown", "write_readme"]

@@ -49,6 +49,11 @@ def run_markdown(run: dict[str, Any], *, max_failures: int = MAX_FAILURES, title
              f"{t['updated']} updated, {t['unchanged']} unchanged, {t['failed']} failed, {t['blocked']} blocked; "
              f"{t['records']} records written ({t['documents']} documents fetched, {t['documents_failed']} of them "
              f"not), in {run.get('seconds', 0):.0f} s.", "", f"Dataset: `{run['out']}`", ""]
+    if t.get("legacy_with_figures") or t.get("legacy_without_figures"):
+        lines[-3:-3] = ["", f"Legacy reports (2008–2018): {t.get('legacy_with_figures', 0)} with figures, "
+                            f"{t.get('legacy_without_figures', 0)} text only."]
+    if run.get("fatal"):
+        lines += [f"**The run failed:** {run['fatal']}", ""]
     bad = [p for p in portals if not p.get("collected") or p.get("failed") or p.get("blocked")]
     if bad:
         lines += ["## Portals with problems", ""]
@@ -94,7 +99,8 @@ def run_table(run: dict[str, Any]) -> list[dict[str, Any]]:
     for p in run.get("portals") or []:
         rows.append({"portal": p["portal_id"], "cms": p.get("family") or "",
                      **{k: p.get(k, 0) for k in ("found", "new", "updated", "unchanged", "failed", "blocked")},
-                     "records": p.get("records", 0), "findings": _portal_findings(p),
+                     "records": p.get("records", 0), "legacy_with_figures": p.get("legacy_with_figures", 0),
+                     "legacy_without_figures": p.get("legacy_without_figures", 0), "findings": _portal_findings(p),
                      "status": "ok" if p.get("collected") else f"FAILED: {p.get('error') or 'nothing fetched'}"})
     return rows
 

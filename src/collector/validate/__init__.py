@@ -1,4 +1,6 @@
-"""Validation: record rules (1–8, 11–14 of the spec, 16) and dataset rules (9, 10, 15); their names."""
+"""Validation: record rules (1–8, 11–14 of the spec, 16, 17; 21–25 for legacy records) and dataset rules
+(9, 10, 15, 26); their names (catalog).
+"""
 
 from collector.validate.catalog import RULES, rule_label, rule_name
 from collector.validate.dataset import validate_dataset

@@ -3,7 +3,7 @@
 Findings store only the rule number (``findings.rule``); the codebook, ``xxgk check``, the HTML
 report and the Prefect artifacts put the name beside it from here. Numbers 1–15 are the spec's
 (report-template.md, "Validation rules"); 16 (suspect OCR readings) and 17 (implausible values)
-are the project's.
+are the project's; 21–26 check legacy (2008–2018) reports (../shared/spec/legacy.md, L1–L4 and more).
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ RULES: dict[int, Rule] = {r.number: r for r in (
     Rule(15, "near-duplicate of another agency's report (内容雷同)", "soft", "dataset"),
     Rule(16, "suspect OCR reading (low confidence, or in a sum that fails)", "project", "record"),
     Rule(17, "implausible value (above the report's own totals, or a hard cap)", "project", "record"),
+    # legacy (2008–2018) reports, soft checks of ../shared/spec/legacy.md (collector.validate.legacy)
+    Rule(21, "legacy: request channels add up to the requests received (L1)", "soft", "record"),
+    Rule(22, "legacy: replies do not exceed their total or the requests (L2)", "soft", "record"),
+    Rule(23, "legacy: review and litigation outcomes add up to their totals (L3)", "soft", "record"),
+    Rule(24, "legacy: fees stated against the text's 未收取 (or the reverse) (L4)", "soft", "record"),
+    Rule(25, "legacy: a figure left out or chosen between readings (parse warning)", "soft", "record"),
+    Rule(26, "legacy cross-year: 主动公开 total jumps 100× between years", "soft", "dataset"),
 )}
 
 

@@ -340,11 +340,15 @@ RECORD_RULES: tuple[Callable[[dict[str, Any]], list[Finding]], ...] = (
 
 
 def validate_record(rec: dict[str, Any]) -> list[Finding]:
-    """All record-level findings; tables-only rules are skipped for legacy (text-only) records."""
+    """All record-level findings; tables-only rules are skipped for legacy records, which get
+    their own soft rules 21–25 (:mod:`collector.validate.legacy`)."""
+    from collector.validate.legacy import legacy_findings
+
     numeric = _numeric(rec.get("format_version"))
     out: list[Finding] = []
     for rule in RECORD_RULES:
         if not numeric and rule not in (rule13_deadline, rule14_format_year):
             continue
         out.extend(rule(rec))
+    out.extend(legacy_findings(rec))
     return out
