@@ -7,6 +7,7 @@ writes the README when data is written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -137,9 +138,14 @@ def write_readme(fs: pafs.FileSystem, root: str) -> bool:
                 if fh.read().decode("utf-8", "replace") == text:
                     return False
         tmp = f"{root}/.README.md.{uuid.uuid4().hex[:8]}.tmp"
-        with fs.open_output_stream(tmp) as out:
-            out.write(text.encode("utf-8"))
-        fs.move(tmp, path)
+        try:
+            with fs.open_output_stream(tmp) as out:
+                out.write(text.encode("utf-8"))
+            fs.move(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                fs.delete_file(tmp)  # a full disk must not leave a temp file behind
+            raise
     except OSError as exc:
         logging.getLogger(__name__).warning("could not write %s: %s", path, exc)
         return False

@@ -126,8 +126,12 @@ def write_html(s: DatasetSummary, path: str | Path) -> Path:
     target = Path(path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(render_html(s), encoding="utf-8")
-    tmp.replace(target)
+    try:
+        tmp.write_text(render_html(s), encoding="utf-8")
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave half a report behind
+        raise
     return target
 
 
