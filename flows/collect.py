@@ -14,6 +14,7 @@ from prefect import flow
 from prefect.futures import as_completed
 from prefect.utilities.annotations import allow_failure
 
+from collector.store.location import check_writable
 from flows.report import RunReport, publish
 from flows.runtime import chunks, ensure_writer_limit, local_path, scheduled_years, task_runner
 from flows.tasks import (
@@ -42,8 +43,9 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         portals_file: Portal YAML file, or a directory of them (e.g. deployments/portals for the real portals,
             the portals.yaml `xxgk sim` writes for the simulator). Relative paths resolve from the worker's
             working directory; `~` is expanded.
-        out: Dataset root: Parquet tables, raw documents, crawl state and summary.html. Use an absolute path
-            outside the checkout (e.g. ~/xxgk/data); `~` is expanded.
+        out: Dataset root: Parquet tables, raw documents, crawl state and summary.html. An absolute path outside
+            the checkout (e.g. ~/xxgk/data; `~` is expanded) or a URI every worker can reach (s3://bucket/prefix,
+            gs://…; credentials from the worker's environment). A root that cannot be written fails the run at once.
         years: Report years to collect, e.g. [2022, 2023]. Empty: the last two report years, from the run's
             scheduled time in Beijing.
         portal_ids: Only these portal ids from portals_file (empty: all of them).
@@ -55,7 +57,7 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         batch_size: Report pages per fetch task and per parse-and-write task.
         compact: Merge each partition's small Parquet files at the end of the run.
     """
-    out = local_path(out)
+    out = check_writable(out)  # one line for an unusable root, before any task runs
     ys = sorted(set(years)) if years else scheduled_years()
     portals = select_portals(local_path(portals_file), portal_ids)
     settings = fetch_settings(fetch, allow_loopback=allow_loopback, polite=polite)

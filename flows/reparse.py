@@ -10,8 +10,10 @@ from typing import Any
 
 from prefect import flow
 
+from collector.errors import ConfigError
+from collector.store.location import check_writable, holds, normalise
 from flows.report import RunReport, publish
-from flows.runtime import chunks, ensure_writer_limit, local_path, task_runner
+from flows.runtime import chunks, ensure_writer_limit, task_runner
 from flows.tasks import compact_dataset, migrate_dataset, open_output, plan, reparse_batch, summarise_dataset
 
 
@@ -21,13 +23,16 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
     """Re-parse the stored reports of ``out`` (optionally only ``years`` / ``portal_ids``) in place.
 
     Args:
-        out: Dataset root written by a collect or backfill run (absolute path; `~` is expanded).
+        out: Dataset root written by a collect or backfill run: an absolute path (`~` is expanded) or a URI
+            (s3://bucket/prefix, gs://…; credentials from the worker's environment).
         years: Only the reports of these report years, e.g. [2023] (empty: all years).
         portal_ids: Only the reports of these portals (empty: all portals).
         batch_size: Report pages per re-parse task.
         compact: Merge each partition's small Parquet files at the end of the run.
     """
-    out = local_path(out)
+    if not holds(out):  # nothing to re-parse; and nothing is created
+        raise ConfigError(f"{normalise(out)}: no such dataset")
+    out = check_writable(out)  # one line for an unusable root, before any task runs
     migrated = migrate_dataset(out)
     groups = plan(out, years, portal_ids)
     run = RunReport.start("reparse", sorted(set(years or [])), out, [])

@@ -32,6 +32,7 @@ from collector.errors import ConfigError, FetchError
 from collector.fetch import FetchSettings
 from collector.reparse import ReparseGroup, plan_reparse, reparse_groups
 from collector.store.dataset import Dataset
+from collector.store.location import holds, scheme
 from collector.store.state import CrawlState
 from flows.runtime import (
     RETRY_DELAYS,
@@ -233,7 +234,7 @@ def compact_dataset(out: str) -> Span:
 @task(name="plan-reparse", **_WORK)
 def plan(out: str, years: list[int] | None, portal_ids: list[str] | None) -> list[ReparseGroup]:
     """Which stored report pages to re-parse (``plan_reparse``): references only, no bytes."""
-    if not Path(out).exists():
+    if not holds(out):
         raise ConfigError(f"{out}: no such dataset")
     groups = plan_reparse(out, years=years, portal_ids=portal_ids)
     emit("planned", count=len(groups))
@@ -258,7 +259,7 @@ def reparse_batch(groups: list[ReparseGroup], out: str) -> WrittenBatch:
 @task(name="migrate-dataset", **_WORK)
 def migrate_dataset(out: str) -> int:
     """Rewrite files of an older schema layout in the current one (``Dataset.migrate``) before re-parsing."""
-    if not Path(out).exists():
+    if not holds(out):
         raise ConfigError(f"{out}: no such dataset")
     with writer_slot():
         n = Dataset(out).migrate()
@@ -276,11 +277,11 @@ def summarise_dataset(out: str) -> DatasetReport:
     s = summarise(out)
     html, error = None, None
     try:
-        html = str(write_html(s, Path(out) / "summary.html"))
+        html = str(write_html(s, f"{out}/summary.html"))
     except Exception as exc:  # noqa: BLE001 - the tables still go out without the HTML file
         error = f"the HTML report could not be written: {type(exc).__name__}: {exc}"
         logger().warning(error)
-    link = Path(html).as_uri() if html else None
+    link = (html if scheme(html) else Path(html).as_uri()) if html else None
     return DatasetReport(summary_markdown(s, html_link=link), html, error, span=(t0, time.perf_counter()))
 
 

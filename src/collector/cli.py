@@ -80,7 +80,7 @@ def read_local_file(path: Path, cap: int | None = None) -> bytes:
 def parse(
     inputs: Annotated[list[str], typer.Argument(help="files or URLs of reports (HTML, text, PDF, DOC/DOCX, XLS/XLSX)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the record(s) as JSON (JSON Lines for several)")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="write records into this dataset root")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="write records into this dataset root (path or URI)")] = None,
     year: Annotated[int | None, typer.Option(help="report year hint when the document does not say")] = None,
     agency: Annotated[str | None, typer.Option(help="agency name hint when the document does not say")] = None,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow URLs on private/loopback addresses")] = False,
@@ -90,6 +90,8 @@ def parse(
     """Parse reports into standard records; print them, or store them with --out."""
     from collector.pipeline import Outcome, SourceContext, process_document
 
+    if out is not None:
+        out = _writable(out)
     outcomes: list[Outcome] = []
     raws: list[bytes] = []
     failed = 0
@@ -139,6 +141,29 @@ def parse(
         raise typer.Exit(1)
 
 
+def _writable(out: str) -> str:
+    """``out`` normalised, or exit in one line when it cannot be written (before any work)."""
+    from collector.errors import BadLocation
+    from collector.store.location import check_writable
+
+    try:
+        return check_writable(out)
+    except StoreError as exc:  # an unusable location is a configuration error; a full disk is not
+        raise _fail(str(exc), 2 if isinstance(exc, BadLocation) else 1) from None
+
+
+def _existing(root: str) -> str:
+    """``root`` normalised, or exit in one line when it holds no dataset (nothing is created)."""
+    from collector.store.location import holds, normalise
+
+    try:
+        if holds(root):
+            return normalise(root)
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+    raise _fail(f"{root}: no such dataset")
+
+
 def _warn_quarantined(notes: list[dict[str, Any]]) -> None:
     for n in notes:
         err_console.print(f"[yellow]warning:[/] {n['path']}: {n['reason']}; moved to {n['quarantined_to']} "
@@ -172,7 +197,7 @@ def _print_summary(records: list[dict[str, Any]]) -> None:
 
 @app.command()
 def check(
-    root: Annotated[Path, typer.Argument(help="dataset root (the --out of collect/parse)")],
+    root: Annotated[str, typer.Argument(help="dataset root (the --out of collect/parse): path or URI")],
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Run dataset-level validation (cross-year rules 9, 10; near-duplicates, 15) and summarise findings.
@@ -182,8 +207,7 @@ def check(
     """
     from collector.check import check_dataset, damaged
 
-    if not root.exists():
-        raise _fail(f"{root}: no such dataset")
+    root = _existing(root)
     try:
         summary = check_dataset(root)
     except StoreError as exc:
@@ -236,17 +260,16 @@ def schema(
 
 @app.command()
 def report(
-    root: Annotated[Path, typer.Argument(help="dataset root (the --out of collect/parse)")],
-    html: Annotated[Path | None, typer.Option("--html", help="write the HTML report here (default: ROOT/summary.html)")] = None,
+    root: Annotated[str, typer.Argument(help="dataset root (the --out of collect/parse): path or URI")],
+    html: Annotated[str | None, typer.Option("--html", help="write the HTML report here (default: ROOT/summary.html)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary figures as JSON instead of markdown")] = False,
 ) -> None:
     """Summarise the dataset (coverage, timeliness, findings, key figures, data quality) into a self-contained HTML report."""
     from collector.summary import summarise, write_html
 
-    if not root.exists():
-        raise _fail(f"{root}: no such dataset")
+    root = _existing(root)
     summary = summarise(root)
-    target = write_html(summary, html or root / "summary.html")
+    target = write_html(summary, html or f"{root}/summary.html")
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, default=str, indent=1) + "\n")
     else:
@@ -259,7 +282,7 @@ def report(
 @app.command()
 def collect(
     portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them)")],
-    out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
+    out: Annotated[str, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state (path or URI: s3://bucket/prefix)")],
     years: Annotated[str | None, typer.Option(help="report years, e.g. 2021-2023 or 2019,2022 (default: last two)")] = None,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow loopback addresses (simulator, tests)")] = False,
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
@@ -280,7 +303,7 @@ def collect(
 def backfill(
     start: Annotated[int, typer.Option("--from", help="first report year")],
     end: Annotated[int, typer.Option("--to", help="last report year")],
-    out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
+    out: Annotated[str, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state (path or URI: s3://bucket/prefix)")],
     portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them), e.g. deployments/portals")],
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
     force: Annotated[bool, typer.Option("--force", help="re-parse documents already processed by this parser version")] = False,
@@ -297,7 +320,7 @@ def backfill(
 
 @app.command()
 def reparse(
-    out: Annotated[Path, typer.Option("--out", help="dataset root to re-parse in place")],
+    out: Annotated[str, typer.Option("--out", help="dataset root to re-parse in place (path or URI)")],
     year: Annotated[list[int] | None, typer.Option("--year", help="only these report years (repeatable)")] = None,
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
 ) -> None:
@@ -311,7 +334,7 @@ def reparse(
 
 @app.command()
 def demo(
-    out: Annotated[Path | None, typer.Option("--out", help="where to write the demo dataset (default: demo-out)")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="where to write the demo dataset (default: demo-out)")] = None,
 ) -> None:
     """Start the portal simulator, collect from it with a Prefect flow, and show the dataset with DuckDB."""
     from collector.cli_flows import run_demo

@@ -23,6 +23,7 @@ from collector.config import Portal
 from collector.discover import CMS_ADAPTERS, Candidate, attachment_ext, find_attachments, walk
 from collector.errors import Blocked, ConfigError, FetchError, ResourceLimit, StoreError, TooLarge
 from collector.fetch import Fetcher, FetchSettings, decode_page
+from collector.store.location import check_writable, normalise
 from collector.store.raw import RawStore
 from collector.store.state import CrawlState, StateRow, utcnow_iso
 
@@ -194,7 +195,7 @@ class CrawlSession:
     """Holds the fetcher, raw store and crawl state of a run; all fetches go through :meth:`get`."""
 
     def __init__(self, out_root: str | Path, fetcher: Fetcher, state: CrawlState, progress: Progress | None = None):
-        self.out_root = Path(out_root)
+        self.out_root = normalise(out_root)
         self.fetcher = fetcher
         self.state = state
         self.raw = RawStore(out_root)
@@ -378,7 +379,7 @@ def _error_from_row(row: StateRow) -> FetchError:
 # -- processing ----------------------------------------------------------------------------------
 
 
-def _context(ref: FetchedRef, page: FetchedRef, out_root: Path) -> Any:
+def _context(ref: FetchedRef, page: FetchedRef, out_root: str) -> Any:
     from collector.pipeline import SourceContext
 
     c = ref.candidate
@@ -459,7 +460,7 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
     from collector.store.dataset import Dataset
 
     version = _record.PARSER_VERSION  # read at call time: a parser upgrade re-processes unchanged documents
-    out = Path(out_root)
+    out = normalise(out_root)
     own_state = state is None
     st = state or CrawlState(out)
     raw = RawStore(out)
@@ -585,8 +586,7 @@ async def acollect(portals: Sequence[Portal], years: Iterable[int] | str | None,
                    force: bool = False) -> RunSummary:
     ys = parse_years(years)
     started = time.perf_counter()
-    out = Path(out_root)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_writable(out_root)  # an unusable --out fails here, in one line, before any request
     summaries = [PortalSummary(p.id, p.name) for p in portals]
     if process:
         prepare_output(out)

@@ -26,6 +26,7 @@ from collector.crawl import BatchStats
 from collector.discover import attachment_ext
 from collector.pipeline import SourceContext, process_candidate
 from collector.store.dataset import Dataset
+from collector.store.location import holds, normalise
 from collector.store.raw import RawStore
 from collector.store.state import CrawlState
 
@@ -71,8 +72,8 @@ def _latest_documents(ds: Dataset) -> list[dict[str, Any]]:
 def plan_reparse(out_root: str | Path, *, years: Iterable[int] | None = None,
                  portal_ids: Iterable[str] | None = None) -> list[ReparseGroup]:
     """Group the stored documents by report page; keep those of ``years`` / ``portal_ids`` whose bytes exist."""
-    out = Path(out_root)
-    if not (out / "documents").exists():
+    out = normalise(out_root)
+    if not holds(out, "documents"):
         return []
     ds = Dataset(out, repair=False)
     raw = RawStore(out)
@@ -137,7 +138,7 @@ def reparse_groups(groups: Sequence[ReparseGroup], out_root: str | Path, *, batc
     from collector.parse import record as _record
 
     version = _record.PARSER_VERSION
-    out = Path(out_root)
+    out = normalise(out_root)
     raw = RawStore(out)
     ds = Dataset(out)
     stats = BatchStats(candidates=len(groups))

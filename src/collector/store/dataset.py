@@ -26,7 +26,8 @@ Guarantees, and how:
   of an older layout are upgraded when read and rewritten in the current one whenever a file is
   rewritten; :meth:`Dataset.migrate` rewrites them all (``collector.store.migrate``).
 
-The root is a local path or any URI pyarrow.fs understands (``s3://…``, ``gs://…``).
+The root is a local path or any URI pyarrow.fs (or fsspec) understands (``s3://…``, ``gs://…``):
+see :mod:`collector.store.location`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TextIO
 
 import pyarrow as pa
@@ -55,6 +55,7 @@ from collector.errors import ReadOnlyStore, StoreError
 from collector.schema import TableSpec, columns_kv, conform, table_specs
 from collector.store import commit
 from collector.store.faults import fault_point, store_error
+from collector.store.location import is_local, normalise, open_root
 from collector.store.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,9 @@ class Dataset:
     """A dataset root; holds the filesystem handle, the writer lock and the open transaction."""
 
     def __init__(self, root: str | os.PathLike[str], *, repair: bool = True, fsync: bool = False) -> None:
-        root = str(root)
-        if "://" in root:
-            self.fs, self.path = pafs.FileSystem.from_uri(root)
-            self.local = isinstance(self.fs, pafs.LocalFileSystem)
-        else:
-            self.fs, self.path, self.local = pafs.LocalFileSystem(), str(Path(root).resolve()), True
-        self.root = root
+        self.root = normalise(root)
+        self.fs, self.path = open_root(self.root)
+        self.local = is_local(self.fs)
         self.specs = table_specs()
         self.fsync = fsync
         self.quarantined: list[dict[str, Any]] = []     # set aside by this instance
