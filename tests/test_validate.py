@@ -202,3 +202,19 @@ def test_rule16_ocr_suspects_are_flagged_not_trusted() -> None:
     # a sum that fails with confident cells: the least confident of them is the suspect
     confident = {k: CellValue(v.value, v.raw, v.where, confidence=0.9 + i / 100) for i, (k, v) in enumerate(cells.items())}
     assert [f.fields for f in ocr_findings(confident, [sum_error])] == [["s3.granted.natural_person"]]
+
+
+def test_rule16_names_an_unreadable_cell_and_passes_a_sure_one() -> None:
+    from collector.parse.tables import CellValue
+    from collector.validate.ocr import ocr_findings
+
+    cells = {
+        "s2.art20_5.admin_licensing.decisions": CellValue(None, "", "page 1 table 1 row 6 col 2", confidence=0.0),
+        "s2.art20_6.admin_penalty.decisions": CellValue(614, "614", "page 1 table 1 row 9 col 2", confidence=0.99),
+        "s2.art20_6.admin_coercion.decisions": CellValue(7, "7", "page 1 table 1 row 10 col 2", confidence=0.84),
+    }
+    found = {f.fields[0]: f for f in ocr_findings(cells, [])}
+    assert set(found) == {"s2.art20_5.admin_licensing.decisions", "s2.art20_6.admin_coercion.decisions"}
+    assert "could not read" in found["s2.art20_5.admin_licensing.decisions"].message
+    assert "'7'" in found["s2.art20_6.admin_coercion.decisions"].message
+    assert "row 10 col 2" in found["s2.art20_6.admin_coercion.decisions"].message

@@ -19,6 +19,7 @@ Every table cell keeps the recogniser's confidence (its least certain character)
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from collector.errors import CorruptFile, ExtractError, ResourceLimit
@@ -28,12 +29,12 @@ from collector.extract.ocr_engine import OCR_EXTRA, OcrEngine, Reading, engine, 
 from collector.extract.pdf_text import Line, _is_page_marker, unruled_tables
 from collector.extract.scan_grid import cell_lines, find_grids, grid_cells, line_masks
 from collector.extract.scan_prep import PreparedPage, binarise, lift_grey_seals, prepare_page
-from collector.models import Document, Table
+from collector.models import OCR_LOW_CONFIDENCE as LOW_CONFIDENCE
+from collector.models import Document
 
 __all__ = ["image_to_document", "low_confidence_cells", "ocr_available", "ocr_page", "scanned_pdf_to_document",
            "split_tall"]
 
-LOW_CONFIDENCE = 0.85
 DETECT_DPI = 110.0
 A4_WIDTH_IN = 8.27
 
@@ -71,21 +72,18 @@ def image_to_document(
         raise ResourceLimit(f"image has {n_frames} frames (cap {lim.max_pages})")
     if not ocr_available():
         raise ExtractError(f"an image document needs the [ocr] extra ({OCR_EXTRA})")
-    pages: list[Any] = []
-    dpis: list[float] = []
+    pages: list[tuple[Any, float]] = []
     try:
         for i in range(n_frames):
             im.seek(i)
             arr = _array(im)
             dpi = image_dpi(im.info.get("dpi"), arr.shape[1])
-            for piece in split_tall(arr):
-                pages.append(piece)
-                dpis.append(dpi)
+            pages.extend((piece, dpi) for piece in split_tall(arr))
     except (OSError, ValueError, EOFError) as e:
         raise CorruptFile(f"image could not be decoded ({e})") from None
     if len(pages) > lim.max_pages:
         raise ResourceLimit(f"image holds {len(pages)} pages (cap {lim.max_pages})")
-    return _pages_to_document(pages, dpis, lim, "image", source_url)
+    return _pages_to_document(iter(pages), lim, "image", source_url)
 
 
 @guarded("scanned PDF")
@@ -107,24 +105,24 @@ def scanned_pdf_to_document(
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         raise CorruptFile(f"PDF is damaged or encrypted ({e})") from None
-    pages, dpis = [], []
-    deadline = Deadline(lim.ocr_max_seconds)
     try:
         if len(pdf) > lim.max_pages:
             raise ResourceLimit(f"PDF has {len(pdf)} pages (cap {lim.max_pages})")
-        for i in range(len(pdf)):
-            deadline.check(f"page {i + 1}")
-            page = pdf[i]
-            w, h = page.get_size()
-            scale = lim.ocr_dpi / 72
-            if w * h * scale * scale > lim.max_image_pixels:
-                scale = (lim.max_image_pixels / (w * h)) ** 0.5
-            pages.append(_array(page.render(scale=scale).to_pil()))
-            dpis.append(scale * 72)
-            page.close()
+
+        def pages() -> Iterator[tuple[Any, float]]:  # one page in memory at a time
+            for i in range(len(pdf)):
+                page = pdf[i]
+                w, h = page.get_size()
+                scale = lim.ocr_dpi / 72
+                if w * h * scale * scale > lim.max_image_pixels:
+                    scale = (lim.max_image_pixels / (w * h)) ** 0.5
+                img = _array(page.render(scale=scale).to_pil())
+                page.close()
+                yield img, scale * 72
+
+        return _pages_to_document(pages(), lim, "pdf", source_url)
     finally:
         pdf.close()
-    return _pages_to_document(pages, dpis, lim, "pdf", source_url)
 
 
 def image_dpi(meta: Any, width_px: int) -> float:
@@ -167,21 +165,22 @@ def split_tall(img: Any, max_ratio: float = 1.6) -> list[Any]:
     return pieces
 
 
-def _pages_to_document(pages: list[Any], dpis: list[float], lim: ExtractLimits, media_type: str,
+def _pages_to_document(pages: Iterator[tuple[Any, float]], lim: ExtractLimits, media_type: str,
                        source_url: str | None) -> Document:
+    """OCR ``(image, dpi)`` pages one by one (within ``ocr_max_seconds``) and stitch them."""
     from collector.extract.pdf import PAGE_GAP, stitch_pages
 
     deadline = Deadline(lim.ocr_max_seconds)
     eng = engine()
     items_per_page = []
     angles = []
-    for pno, (img, dpi) in enumerate(zip(pages, dpis, strict=True)):
+    for pno, (img, dpi) in enumerate(pages):
         deadline.check(f"OCR of page {pno + 1}")
         items, prep = ocr_page(img, dpi, pno, pno * PAGE_GAP, eng)
         items_per_page.append(items)
         angles.append(prep.angle)
     blocks = stitch_pages(items_per_page, lim, unruled=False)
-    meta: dict[str, Any] = {"pages": len(pages), "ocr": True, "deskew_degrees": angles}
+    meta: dict[str, Any] = {"pages": len(items_per_page), "ocr": True, "deskew_degrees": angles}
     if source_url:
         meta["source_url"] = source_url
     doc = Document(blocks=blocks, media_type=media_type, extractor="rapidocr", meta=meta)  # type: ignore[arg-type]
@@ -200,11 +199,6 @@ def low_confidence_cells(doc: Document, threshold: float = LOW_CONFIDENCE) -> li
             if p < threshold and (r, c) not in t.copies:
                 out.append((t.where, r, c, t.rows[r][c], p))
     return out
-
-
-def ocr_suspect_cells(table: Table, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, int]]:
-    """Slots of one table whose OCR confidence is below ``threshold``."""
-    return [rc for rc, p in (table.confidence or {}).items() if p < threshold]
 
 
 # ---------------------------------------------------------------- one page
