@@ -19,6 +19,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +90,13 @@ def ocr_figures() -> dict[str, Any]:
         queue = ctx.Queue()
         proc = ctx.Process(target=_ocr_child, args=(data, queue))
         proc.start()
-        out[f"ocr:{name}"] = queue.get(timeout=1800)
+        while True:  # a child that died must not leave the bench waiting
+            try:
+                out[f"ocr:{name}"] = queue.get(timeout=5)
+                break
+            except Empty:
+                if not proc.is_alive():
+                    raise RuntimeError(f"OCR bench child for {name!r} died (exit code {proc.exitcode})") from None
         proc.join()
     return out
 

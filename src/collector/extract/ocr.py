@@ -251,7 +251,7 @@ def _read_grid(prep: PreparedPage, masks: tuple[Any, Any], g: Any, unit: float, 
         cx0, cy0, cx1, cy1 = cell
         lines = cell_lines(prep.ink, cell, unit, masks)
         inner = _inside(cell, unit)
-        readings = eng.read([_crop(prep.gray, None, ln, inner) for ln in lines])
+        readings = eng.read([_crop(prep.gray, ln, inner) for ln in lines])
         text = join_lines([r.text for r in readings])
         conf = min((r.confidence for r in readings), default=None)
         if lines and not text:
@@ -267,9 +267,9 @@ def _inside(cell: Box, unit: float) -> Box:
     return (cell[0] + t, cell[1] + t, cell[2] - t, cell[3] - t)
 
 
-def _crop(gray: Any, masks: tuple[Any, Any] | None, box: Box, clip: Box | None = None) -> Any:
-    """A grey line crop with a margin of a third of its height, rules painted white (a border
-    inside the crop would read as "1" or "|")."""
+def _crop(gray: Any, box: Box, clip: Box | None = None) -> Any:
+    """A grey line crop with a margin of a third of its height, kept inside ``clip`` (a cell
+    without its borders: a rule inside the crop would read as "1" or "|")."""
     import numpy as np
 
     x0, y0, x1, y1 = box
@@ -280,11 +280,7 @@ def _crop(gray: Any, masks: tuple[Any, Any] | None, box: Box, clip: Box | None =
     h, w = gray.shape
     X0, Y0 = max(int(X0), 0), max(int(Y0), 0)
     X1, Y1 = min(int(np.ceil(X1)), w), min(int(np.ceil(Y1)), h)
-    out = gray[Y0:Y1, X0:X1].copy()
-    if masks is not None and out.size:
-        ruled = (masks[0][Y0:Y1, X0:X1] > 0) | (masks[1][Y0:Y1, X0:X1] > 0)
-        out[ruled] = 255
-    return out
+    return gray[Y0:Y1, X0:X1].copy()
 
 
 def _text_lines(prep: PreparedPage, masks: tuple[Any, Any], boxes: list[Box], unit: float, eng: OcrEngine,
@@ -300,7 +296,7 @@ def _text_lines(prep: PreparedPage, masks: tuple[Any, Any], boxes: list[Box], un
     bands = [_band(r) for r in rows]
     for row, band, found in zip(rows, bands, line_words(prep.ink, masks, bands, unit), strict=True):
         pieces = found or [(b, False) for b in row]
-        crops = [_crop(prep.gray, masks, box) for box, dash in pieces if not dash]
+        crops = [_crop(prep.gray, box) for box, dash in pieces if not dash]
         readings = iter(eng.read(crops))
         words = []
         for box, dash in pieces:

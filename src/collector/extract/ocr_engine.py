@@ -33,6 +33,7 @@ DASHES = set("一—－-–_")  # alone in a cell, "一" is the blank dash, not 
 LOOKALIKE = NUMBER_CHARS | {t for twins in DIGIT_TWINS.values() for t in twins} | set("。．·")
 MIN_WIDTH = 2 * REC_HEIGHT  # model input width at least
 RETRY_BELOW = 0.9  # a reading less sure than this is read a second time
+CHUNK = 7  # long lines are read in pieces about this many line heights wide
 
 
 @dataclass(slots=True)
@@ -89,6 +90,23 @@ class OcrEngine:
         return [self.read_one(c) for c in crops]
 
     def read_one(self, crop: Any) -> Reading:
+        """One line crop; a long one (a line of a paragraph) is cut at blank gaps into pieces of
+        about :data:`CHUNK` heights — the recogniser's cost grows faster than its input's width."""
+        h, w = crop.shape[:2]
+        if w <= (CHUNK + 2) * h:
+            return self._read_view(crop)
+        parts = [self._read_view(crop[:, a:b]) for a, b in split_long(crop, CHUNK)]
+        parts = [p for p in parts if p.text]
+        if not parts:
+            return Reading("", 0.0, [])
+        text = parts[0].text
+        for p in parts[1:]:
+            glue = " " if text[-1].isascii() and text[-1].isalnum() and p.text[0].isascii() and p.text[0].isalnum() else ""
+            text += glue + p.text
+        return Reading(text, min(p.confidence for p in parts), [c for p in parts for c in p.chars],
+                       all(p.numeric for p in parts))
+
+    def _read_view(self, crop: Any) -> Reading:
         """One crop; a reading that comes out empty or unsure is read again from a softened copy
         (the model learnt on anti-aliased text: a crisp 1-bit "0" can read as nothing). Two
         readings that disagree make a doubtful one: its confidence drops to the other's doubt."""
@@ -165,6 +183,36 @@ class OcrEngine:
         text = "".join(c for c, _ in chars).strip()
         kept = [pr for c, pr in chars if c.strip()]
         return Reading(text, min(kept) if kept else 0.0, chars, numeric)
+
+
+def split_long(crop: Any, chunk: float) -> list[tuple[int, int]]:
+    """Column ranges of a long grey line crop, cut in the widest blank gap near every ``chunk``
+    line heights (never inside a glyph; where no blank column is near, the line stays whole)."""
+    import numpy as np
+
+    h, w = crop.shape[:2]
+    band = crop[h // 6: h - h // 6] if h >= 6 else crop
+    blank = band.min(axis=0) > 170
+    cuts, start = [], 0
+    while w - start > (chunk + 2) * h:
+        lo, hi = start + int((chunk - 1.5) * h), start + int((chunk + 1.5) * h)
+        best, best_len, i = None, 0, lo
+        while i < min(hi, w):
+            if blank[i]:
+                j = i
+                while j < w and blank[j]:
+                    j += 1
+                if j - i > best_len:
+                    best, best_len = (i + j) // 2, j - i
+                i = j
+            else:
+                i += 1
+        if best is None:
+            break
+        cuts.append(best)
+        start = best
+    edges = [0, *cuts, w]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b - a > 1 and np.any(~blank[a:b])]
 
 
 @cache
