@@ -217,8 +217,9 @@ def ocr_page(img: Any, dpi: float, pno: int, offset: float, eng: OcrEngine | Non
     masks = line_masks(prep.gray, unit, boxes)
     if not prep.seal_pixels:  # a grey scan: a seal is lifted by its shape, the rules kept
         lifted, n = lift_grey_seals(prep.gray, dpi, keep=cv2.bitwise_or(masks[0], masks[1]))
-        if n:
+        if n:  # the seal's characters and ring misled the detector: look again without them
             prep = PreparedPage(lifted, binarise(lifted, dpi), prep.angle, n)
+            boxes = eng.detect(prep.gray, min(1.0, DETECT_DPI / dpi))
     grids = find_grids(masks)
     items: list[Any] = []
     for k, g in enumerate(grids):
