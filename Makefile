@@ -29,6 +29,8 @@ bench: setup
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_e2e.py
+	$(BIN)/python bench/bench_memory.py
+	$(BIN)/python bench/bench_accuracy.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -64,7 +64,7 @@ def run_library() -> dict[str, Any]:
         s = collect(sim.portals, YEARS, out, allow_loopback=True)
         wall = time.perf_counter() - t0
         records = sum(p.records for p in s.portals)
-        assert verify(out, sim.truth).ok
+        assert verify(out, [t for t in sim.truth if t["record"]["report_year"] in YEARS]).ok
     return {"wall_seconds": round(wall, 2), "records": records, "reports_per_s": round(records / wall, 2)}
 
 
@@ -73,7 +73,7 @@ def run_flow() -> dict[str, Any]:
         t0 = time.perf_counter()
         s = collect_flow(portals_file=str(sim.portals_path), out=out, years=YEARS, allow_loopback=True)
         wall = time.perf_counter() - t0
-        assert verify(out, sim.truth).ok
+        assert verify(out, [t for t in sim.truth if t["record"]["report_year"] in YEARS]).ok
     spans = [tuple(x) for x in s["spans"]]
     busy = union_seconds(spans)
     records = s["totals"]["records"]

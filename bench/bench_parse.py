@@ -2,7 +2,8 @@
 
 Run: ``python bench/bench_parse.py [--n 300]``. Writes ``bench/results/parse.json``.
 Inputs are generated reports (both template eras, Word-style HTML with spans, text as tab
-lines) plus the real samples from ../shared when present. Everything runs in this one process
+lines; legacy 2008–2018 reports as text, some with an annex in ``|`` cells or flattened) plus the
+real samples from ../shared when present (the 14 legacy texts among them). Everything runs in this one process
 (one core): extract -> parse -> validate, exactly what ``process_document`` does.
 """
 
@@ -19,9 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import SAMPLES  # noqa: E402
 from tests.reportgen import make_record, render_html, render_text  # noqa: E402
 
 from collector.pipeline import SourceContext, process_document  # noqa: E402
+from collector.sim.legacy import legacy_text, make_legacy  # noqa: E402
 
 
 def _corpus(n: int) -> dict[str, list[bytes]]:
@@ -32,11 +35,17 @@ def _corpus(n: int) -> dict[str, list[bytes]]:
         html.append(render_html(rec, blank="—" if i % 5 == 0 else "", word_noise=i % 2 == 1,
                                 charset="gbk" if i % 7 == 0 else "utf-8"))
         text.append(render_text(rec, mode="pipes" if i % 2 else "tabs"))
-    shared = ROOT.parent / "shared" / "samples"
+    legacy = []
+    for i in range(n):  # 2008–2018 reports as text: prose with look-alikes, a third with an annex (|, flattened)
+        form = (None, None, None, "national", "fujian", "dingxi")[i % 6]
+        rep = make_legacy(i, "某县水务局", 2008 + i % 11, form=form)
+        legacy.append(legacy_text(rep, annex="flattened" if i % 2 else "pipes").encode())
+    shared = SAMPLES
     if shared.is_dir():
         html.append((shared / "shanghai-gov-office-2019.html").read_bytes())
         text.append((shared / "yining-amr-2023.pdf.txt").read_bytes())
-    return {"html": html, "text": text}
+        legacy += [p.read_bytes() for p in sorted((shared / "legacy").glob("*.txt"))]
+    return {"html": html, "text": text, "legacy_text": legacy}
 
 
 def _run(docs: list[bytes]) -> dict[str, float]:
@@ -63,7 +72,7 @@ def main() -> None:
     corpus = _corpus(args.n)
     results = {fmt: _run(docs) for fmt, docs in corpus.items()}
     results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    results["targets"] = {"html_reports_per_s": 50, "text_reports_per_s": 200}
+    results["targets"] = {"html_reports_per_s": 50, "text_reports_per_s": 200, "legacy_text_reports_per_s": 200}
     results["machine"] = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")

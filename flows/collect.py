@@ -15,7 +15,15 @@ from prefect.utilities.annotations import allow_failure
 
 from flows.report import RunReport, publish
 from flows.runtime import chunks, ensure_writer_limit, scheduled_years, task_runner
-from flows.tasks import compact_dataset, discover, fetch_batch, fetch_settings, select_portals, write_batch
+from flows.tasks import (
+    compact_dataset,
+    discover,
+    fetch_batch,
+    fetch_settings,
+    open_output,
+    select_portals,
+    write_batch,
+)
 
 
 @flow(name="xxgk-collect", task_runner=task_runner(), log_prints=False)
@@ -34,6 +42,7 @@ def collect_flow(portals_file: str = "deployments/portals", out: str = "data/xxg
     settings = fetch_settings(fetch, allow_loopback=allow_loopback, polite=polite)
     run = RunReport.start("collect", ys, out, portals)
     ensure_writer_limit()
+    run.opened(open_output.submit(out))
     by_future = {discover.submit(p, ys, out, settings): p for p in portals}
     batches = []
     for fut in as_completed(list(by_future)):

@@ -8,7 +8,7 @@ from prefect import flow
 
 from flows.report import RunReport, publish
 from flows.runtime import chunks, ensure_writer_limit, task_runner
-from flows.tasks import compact_dataset, plan, reparse_batch
+from flows.tasks import compact_dataset, open_output, plan, reparse_batch
 
 
 @flow(name="xxgk-reparse", task_runner=task_runner(), log_prints=False)
@@ -18,6 +18,7 @@ def reparse_flow(out: str = "data/xxgk", years: list[int] | None = None, portal_
     groups = plan(out, years, portal_ids)
     run = RunReport.start("reparse", sorted(set(years or [])), out, [])
     ensure_writer_limit()
+    run.opened(open_output.submit(out))
     by_portal: dict[str, list[Any]] = {}
     for g in groups:
         by_portal.setdefault(g.portal_id or "-", []).append(g)

@@ -16,7 +16,7 @@ from prefect.futures import PrefectFuture
 
 from collector.config import Portal
 from collector.crawl import Candidate
-from collector.errors import CollectorError
+from collector.errors import CollectorError, StoreError
 from flows.runtime import logger
 from flows.tasks import Discovered, FetchedBatch, WrittenBatch
 
@@ -50,6 +50,8 @@ class PortalRow:
     error: str | None = None
     error_code: str | None = None
     findings: Counter[str] = field(default_factory=Counter)
+    legacy_with_figures: int = 0       # legacy (2008–2018) records that state figures
+    legacy_without_figures: int = 0    # legacy records with text only
 
     @property
     def collected(self) -> bool:
@@ -67,6 +69,7 @@ class RunReport:
     spans: list[tuple[float, float]] = field(default_factory=list)
     rows_written: int = 0
     notes: list[str] = field(default_factory=list)
+    fatal: str | None = None                    # a store failure (full disk, read-only root): the run fails
 
     @classmethod
     def start(cls, kind: str, years: list[int], out: str, portals: list[Portal]) -> RunReport:
@@ -83,6 +86,7 @@ class RunReport:
         row = self._row(portal.id)
         fut.wait()
         if not fut.state.is_completed():
+            self._check_fatal(fut)
             row.error, row.error_code = _state_error(fut), "task_failed"
             row.failed += 1
             return []
@@ -111,6 +115,7 @@ class RunReport:
                 row.documents_failed += f.documents_failed
             else:
                 row.failed += size
+                self._check_fatal(fetch)
                 self.notes.append(f"{pid}: a fetch batch of {size} failed: {_state_error(fetch)}")
                 continue
             self.add_write(write)
@@ -126,35 +131,58 @@ class RunReport:
             else:
                 row.failed += size
                 row.error = _state_error(write)
+                self._check_fatal(write)
             self.add_write(write)
+
+    def opened(self, fut: PrefectFuture[list[str]]) -> None:
+        """The dataset was repaired before the run: note the damaged files it set aside."""
+        fut.wait()
+        if fut.state.is_completed():
+            self.notes += [f"damaged dataset file set aside in _quarantine/ ({q}); this run re-processes the raw "
+                           "documents to restore its rows" for q in fut.result()]
+        elif not self._check_fatal(fut):
+            self.notes.append(f"the dataset could not be repaired before the run: {_state_error(fut)}")
 
     def compacted(self, fut: PrefectFuture[tuple[float, float]]) -> None:
         fut.wait()
         if fut.state.is_completed():
             self.spans.append(fut.result())
-        else:
+        elif not self._check_fatal(fut):
             self.notes.append(f"compaction failed: {_state_error(fut)} (the data is complete; run it again later)")
 
     def add_write(self, write: PrefectFuture[WrittenBatch]) -> None:
         write.wait()
         if not write.state.is_completed():
-            self.notes.append(f"a write batch failed: {_state_error(write)} (the next run retries it)")
+            if not self._check_fatal(write):
+                self.notes.append(f"a write batch failed: {_state_error(write)} (the next run retries it)")
             return
         w = write.result()
         self.spans.append(w.span)
+        self.notes += [f"damaged dataset file set aside in _quarantine/ ({q}); its rows come back when the next "
+                       "run re-processes the raw documents" for q in w.quarantined]
         row = self._row(w.portal_id)
         row.records += w.records
         row.findings.update(w.findings)
+        row.legacy_with_figures += w.legacy.get("with_figures", 0)
+        row.legacy_without_figures += w.legacy.get("without_figures", 0)
         self.rows_written += sum(w.rows.values())
+
+    def _check_fatal(self, fut: PrefectFuture[Any]) -> bool:
+        """A store error (no space left, read-only root) is not one portal's problem: it fails the run."""
+        exc = _state_exception(fut)
+        if isinstance(exc, StoreError):
+            self.fatal = self.fatal or str(exc)
+            return True
+        return False
 
     # -- output ---------------------------------------------------------------------------------------
 
     @property
     def ok(self) -> bool:
-        return any(p.collected for p in self.portals.values()) or not self.portals
+        return self.fatal is None and (any(p.collected for p in self.portals.values()) or not self.portals)
 
     def totals(self) -> dict[str, int]:
-        keys = (*COUNTS, "records", "documents", "documents_failed")
+        keys = (*COUNTS, "records", "documents", "documents_failed", "legacy_with_figures", "legacy_without_figures")
         return {k: sum(getattr(p, k) for p in self.portals.values()) for k in keys}
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,13 +192,21 @@ class RunReport:
             d["findings"], d["collected"] = dict(p.findings), p.collected
             portals.append(d)
         return {"kind": self.kind, "years": self.years, "out": self.out, "ok": self.ok, "portals": portals,
-                "totals": self.totals(), "rows_written": self.rows_written, "notes": self.notes,
+                "totals": self.totals(), "rows_written": self.rows_written, "notes": self.notes, "fatal": self.fatal,
                 "seconds": time.perf_counter() - self.started, "spans": self.spans}
 
 
+def _state_exception(fut: PrefectFuture[Any]) -> BaseException | None:
+    try:
+        res = fut.state.result(raise_on_failure=False) if fut.state.is_failed() else None
+    except Exception:  # noqa: BLE001 - the result could not be retrieved
+        return None
+    return res if isinstance(res, BaseException) else None
+
+
 def _state_error(fut: PrefectFuture[Any]) -> str:
-    res = fut.state.result(raise_on_failure=False) if fut.state.is_failed() else None
-    return str(res) if isinstance(res, BaseException) else (fut.state.message or fut.state.name or "failed")
+    res = _state_exception(fut)
+    return str(res) if res is not None else (fut.state.message or fut.state.name or "failed")
 
 
 def _markdown(r: RunReport) -> str:
@@ -182,6 +218,11 @@ def _markdown(r: RunReport) -> str:
              f"{t['updated']} updated, {t['unchanged']} unchanged, {t['failed']} failed, {t['blocked']} blocked; "
              f"{t['records']} records written ({t['documents']} documents, {t['documents_failed']} not fetched).",
              "", f"Dataset: `{r.out}`", ""]
+    if t["legacy_with_figures"] or t["legacy_without_figures"]:
+        lines[-3:-3] = ["", f"Legacy reports (2008–2018): {t['legacy_with_figures']} with figures, "
+                            f"{t['legacy_without_figures']} text only."]
+    if r.fatal:
+        lines += [f"**The run failed:** {r.fatal}", ""]
     bad = [p for p in r.portals.values() if not p.collected or p.failed or p.blocked]
     if bad:
         lines += ["## Portals with problems", ""]
@@ -206,7 +247,8 @@ def _table(r: RunReport) -> list[dict[str, Any]]:
     rows = []
     for p in r.portals.values():
         rows.append({"portal": p.portal_id, "cms": p.family or "", **{k: getattr(p, k) for k in COUNTS},
-                     "records": p.records, "findings": ", ".join(f"{k}: {v}" for k, v in sorted(p.findings.items())),
+                     "records": p.records, "legacy_with_figures": p.legacy_with_figures,
+                     "legacy_without_figures": p.legacy_without_figures, "findings": ", ".join(f"{k}: {v}" for k, v in sorted(p.findings.items())),
                      "status": "ok" if p.collected else f"FAILED: {p.error or 'nothing fetched'}"})
     return rows
 
@@ -225,6 +267,8 @@ def publish(r: RunReport) -> dict[str, Any]:
         create_table_artifact(_table(r), key=f"xxgk-{r.kind}-portals", description="per-portal counts")
     except Exception as exc:  # noqa: BLE001 - an artifact is a report, not the work: never fail the run for it
         log.warning("could not publish artifacts: %s", exc)
+    if r.fatal is not None:
+        raise RunFailed(r.fatal, summary)
     if not r.ok:
         raise RunFailed("nothing could be collected: every portal failed or was refused", summary)
     return summary

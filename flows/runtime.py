@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +23,7 @@ from prefect.logging import get_logger
 from prefect.settings import get_current_settings
 
 from collector.crawl import default_years
-from collector.errors import ConfigError, FetchTimeout, HttpStatusError, TransportError
+from collector.errors import ConfigError, is_transient
 
 WRITER_LIMIT = "xxgk-dataset-writer"
 WRITER_LEASE_SECONDS = 120.0    # a killed writer's slot comes back after this (server repossessor)
@@ -71,19 +70,10 @@ def task_runner() -> Any:
     raise ConfigError(f"XXGK_TASK_RUNNER={kind!r}: use 'threads' (default) or 'dask'")
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Worth another attempt: timeouts, connection trouble, 5xx/429, a locked state file."""
-    if isinstance(exc, HttpStatusError):
-        return exc.status is None or exc.status >= 500 or exc.status == 429
-    if isinstance(exc, FetchTimeout | TransportError):
-        return True
-    if isinstance(exc, sqlite3.OperationalError):
-        return "locked" in str(exc) or "busy" in str(exc)
-    return False
-
-
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """``retry_condition_fn``: retry only transient failures, never a refusal or a bug."""
+    """``retry_condition_fn``: retry only transient failures (the library's policy,
+    :func:`collector.errors.is_transient`), never a refusal, a bug, or a URL whose time budget
+    is spent."""
     exc = state.result(raise_on_failure=False)
     return isinstance(exc, BaseException) and is_transient(exc)
 

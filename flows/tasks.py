@@ -20,7 +20,14 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from collector.config import Portal, load_portals
-from collector.crawl import Candidate, FetchedRef, discover_portal, fetch_candidates, process_refs
+from collector.crawl import (
+    Candidate,
+    FetchedRef,
+    discover_portal,
+    fetch_candidates,
+    prepare_output,
+    process_refs,
+)
 from collector.errors import ConfigError, FetchError
 from collector.fetch import FetchSettings
 from collector.reparse import ReparseGroup, plan_reparse, reparse_groups
@@ -74,6 +81,8 @@ class WrittenBatch:
     rows: dict[str, int] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)  # "rule 3 error" -> count
     span: Span = (0.0, 0.0)
+    legacy: dict[str, int] = field(default_factory=dict)    # legacy reports: "with_figures" / "without_figures"
+    quarantined: list[str] = field(default_factory=list)  # damaged dataset files set aside while writing
 
 
 # -- helpers the flows call directly (cheap, no I/O worth a task) -------------------------------------
@@ -107,6 +116,17 @@ def _findings(out: str, report_ids: list[str]) -> dict[str, int]:
                                                         t.column("severity").to_pylist(), strict=True)))
 
 
+def _legacy_counts(out: str, report_ids: list[str]) -> dict[str, int]:
+    """Legacy (2008–2018) records just written: how many state figures (parse_status ok) and how many only text."""
+    if not report_ids:
+        return {}
+    flt = (pc.field("report_id").isin(pa.array(sorted(set(report_ids)), pa.string()))
+           & (pc.field("format_version") == "legacy"))
+    t = Dataset(out, repair=False).read("reports", columns=["parse_status"], filter=flt)
+    status = Counter(t.column("parse_status").to_pylist())
+    return {"with_figures": status.get("ok", 0), "without_figures": t.num_rows - status.get("ok", 0)}
+
+
 def _classify(refs: list[FetchedRef], out: str) -> tuple[dict[str, int], int, int]:
     """Per report page: new (never stored), updated (a body changed since stored), unchanged, failed, blocked."""
     counts: Counter[str] = Counter()
@@ -131,6 +151,16 @@ def _classify(refs: list[FetchedRef], out: str) -> tuple[dict[str, int], int, in
 
 
 # -- tasks ---------------------------------------------------------------------------------------------
+
+
+@task(name="open-output", **_WORK)
+def open_output(out: str) -> list[str]:
+    """Repair the dataset before the run (``prepare_output``); returns damaged files set aside."""
+    with writer_slot():
+        damaged = prepare_output(out)
+    for d in damaged:
+        logger().warning("quarantined %s", d)
+    return damaged
 
 
 @task(name="discover", task_run_name="discover-{portal.id}", **_IO)
@@ -168,10 +198,14 @@ def write_batch(batch: FetchedBatch, out: str, force: bool = False) -> WrittenBa
         t0 = time.perf_counter()
         stats = process_refs(batch.refs, out, force=force)
         findings = _findings(out, stats.report_ids)
+        legacy = _legacy_counts(out, stats.report_ids)
         t1 = time.perf_counter()
     emit("processed", portal_id=batch.portal_id, count=stats.candidates, records=stats.records)
+    for q in stats.quarantined:
+        logger().warning("quarantined %s", q)
     return WrittenBatch(batch.portal_id, stats.candidates, stats.processed, stats.records, stats.document_errors,
-                        dict(stats.rows_written), findings, span=(t0, t1))
+                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy,
+                        quarantined=stats.quarantined)
 
 
 @task(name="compact", **_WORK)
@@ -202,12 +236,13 @@ def reparse_batch(groups: list[ReparseGroup], out: str) -> WrittenBatch:
         t0 = time.perf_counter()
         stats = reparse_groups(groups, out)
         findings = _findings(out, stats.report_ids)
+        legacy = _legacy_counts(out, stats.report_ids)
         t1 = time.perf_counter()
     pid = groups[0].portal_id or "-"
     emit("processed", portal_id=pid, count=len(groups), records=stats.records)
     return WrittenBatch(pid, stats.candidates, stats.processed, stats.records, stats.document_errors,
-                        dict(stats.rows_written), findings, span=(t0, t1))
+                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy)
 
 
 __all__ = ["Discovered", "FetchedBatch", "WrittenBatch", "compact_dataset", "discover", "fetch_batch", "fetch_settings",
-           "plan", "reparse_batch", "select_portals", "write_batch"]
+           "open_output", "plan", "reparse_batch", "select_portals", "write_batch"]

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # history: schemas/CHANGELOG.md
 OUT = Path(__file__).resolve().parents[1] / "schemas" / "report-record.v1.schema.json"
 
 INT = "integer"
@@ -128,6 +128,72 @@ def _put(tree: dict, path: str, leaf: dict) -> None:
     props[parts[-1]] = leaf
 
 
+# ---- LEGACY: report years 2008–2018 (../shared/spec/legacy.md) ------------------------------------------
+# Before 2019 there was no national table: figures come from the prose or an annex 统计表 (national form of
+# 国办发〔2014〕32号, provincial forms). Fewer, looser fields than gb2019/gb2021; every value keeps its phrase
+# (cells.value_raw). Labels follow the 2014 national form's wording. Self-contained: only build() below uses it.
+LEGACY_FORMATS = ("legacy",)
+# (path under ``legacy.``, type, zh label, en description, unit)
+LEGACY: list[tuple[str, str, str, str, str]] = [
+    ("proactive_items_total", INT, "主动公开政府信息数", "government information items proactively disclosed in the report year (never a cumulative figure)", "条"),
+    ("proactive_normative_docs", INT, "其中：主动公开规范性文件数", "normative documents among the proactively disclosed items", "条"),
+    ("normative_docs_issued", INT, "制发规范性文件总数", "normative documents issued in the report year", "件"),
+    ("requests_received", INT, "收到申请数（受理依申请公开信息总数）", "disclosure requests received in the report year", "件"),
+    ("requests_by_channel.in_person", INT, "当面申请数", "requests made in person", "件"),
+    ("requests_by_channel.fax", INT, "传真申请数", "requests by fax", "件"),
+    ("requests_by_channel.online", INT, "网络（网上）申请数", "requests made online", "件"),
+    ("requests_by_channel.email", INT, "电子邮件申请数", "requests by e-mail", "件"),
+    ("requests_by_channel.letter", INT, "信函申请数", "requests by letter", "件"),
+    ("requests_by_channel.other", INT, "其他形式申请数", "requests by other channels", "件"),
+    ("requests_closed", INT, "申请办结数", "requests closed", "件"),
+    ("replies_total", INT, "申请答复数（对申请的答复总数）", "replies given to requests", "件"),
+    ("replies.already_public", INT, "属于已主动公开范围数", "reply: already proactively disclosed", "件"),
+    ("replies.granted", INT, "同意公开答复数", "reply: disclosure granted", "件"),
+    ("replies.partially_granted", INT, "同意部分公开答复数", "reply: partially granted", "件"),
+    ("replies.denied", INT, "不同意（否决）公开答复数", "reply: disclosure refused", "件"),
+    ("replies.not_held", INT, "不属于本行政机关公开数", "reply: not held by this body", "件"),
+    ("replies.not_exist", INT, "申请信息不存在数", "reply: the information does not exist", "件"),
+    ("replies.unclear", INT, "申请内容不明确（告知作出更改补充）数", "reply: request unclear, applicant asked to amend it", "件"),
+    ("replies.redirect", INT, "告知通过其他途径办理数", "reply: applicant directed to another procedure", "件"),
+    ("replies.other", INT, "其他答复数", "reply: other", "件"),
+    ("review_total", INT, "行政复议数量", "administrative reviews about disclosure", "件"),
+    ("review.upheld", INT, "维持具体行政行为数", "reviews: decision upheld", "件"),
+    ("review.corrected", INT, "被依法纠错数", "reviews: decision corrected", "件"),
+    ("review.other", INT, "其他情形数", "reviews: other outcome", "件"),
+    ("litigation_total", INT, "行政诉讼数量", "lawsuits about disclosure", "件"),
+    ("litigation.upheld_or_dismissed", INT, "维持具体行政行为或者驳回原告诉讼请求数", "lawsuits: decision upheld or claim dismissed", "件"),
+    ("litigation.corrected", INT, "被依法纠错数", "lawsuits: decision corrected", "件"),
+    ("litigation.other", INT, "其他情形数", "lawsuits: other outcome", "件"),
+    ("complaints_total", INT, "举报投诉（行政申诉）数量", "complaints and administrative appeals about disclosure", "件"),
+    ("fees_collected", NUM, "依申请公开收取的费用", "fees charged to requesters, in the unit written (see legacy.fees_unit); 0 also from 未收取任何费用", "元 or 万元 (legacy.fees_unit)"),
+    ("fee_waivers", NUM, "减免费用", "fees waived", "元"),
+    ("consultations", INT, "咨询数", "consultations handled (a total the report states; never website visits)", "人次"),
+    ("staff_fulltime", INT, "专职人员数", "full-time disclosure staff", "人"),
+    ("staff_parttime", INT, "兼职人员数", "part-time disclosure staff", "人"),
+    ("special_budget_wan_yuan", NUM, "政府信息公开专项经费", "dedicated disclosure budget (a budget, not fees)", "万元"),
+    ("meetings", INT, "召开政府信息公开工作会议或专题会议数", "disclosure meetings held", "次"),
+    ("trainings", INT, "举办各类培训班数", "training sessions held", "次"),
+    ("trainees", INT, "接受培训人员数", "people trained", "人次"),
+]
+
+
+def legacy_object() -> dict:
+    """The ``legacy`` object: every figure of a pre-2019 report (null = the report does not state it)."""
+    tree: dict = {"type": "object", "additionalProperties": False, "x-label-zh": "2019年以前的年度报告数字",
+                  "description": "figures of a legacy (2008–2018) report, read from its prose or annex statistics "
+                                 "table (the annex wins when both state a field); null where the report is silent"}
+    for path, typ, zh, en, unit in LEGACY:
+        _put(tree, path, _leaf(typ, zh, en, unit, LEGACY_FORMATS))
+    tree["properties"]["fees_unit"] = {"enum": ["元", "万元", None], "x-label-zh": "收费单位",
+                                       "description": "unit of legacy.fees_collected as written (null when the amount is a zero in words)"}
+    for name, node in tree["properties"].items():
+        if node.get("type") == "object":
+            node["x-label-zh"] = {"requests_by_channel": "申请渠道", "replies": "答复情况", "review": "行政复议结果",
+                                  "litigation": "行政诉讼结果"}[name]
+    return tree
+# ---- LEGACY end ------------------------------------------------------------------------------------------
+
+
 def build() -> dict:
     numbers: dict = {"type": "object"}
     for path, typ, zh, en, unit, fmts in S2:
@@ -161,9 +227,10 @@ def build() -> dict:
         "parser_version": {"type": "string", "description": "version of the parser that produced the record", "x-label-zh": "解析器版本"},
         "parse_warnings": {"type": "array", "items": {"type": "string"}, "description": "extraction problems: tables missing, rows lost, ambiguous columns", "x-label-zh": "解析警告"},
         "derived_fields": {"type": "array", "items": {"type": "string"}, "description": "number fields computed rather than read (e.g. gb2021 s3.other_handling)", "x-label-zh": "派生字段"},
+        "format_deviations": {"type": "array", "items": {"type": "string"}, "description": "blocks printed in the other template's layout, as codes: s3.single_other_handling_row (gb2019 one 其他处理 row in a gb2021 report), s3.other_handling_subrows (gb2021 three rows in a gb2019 report), s2.normative_docs_gb2019_label / s2.normative_docs_gb2021_label (the other era's 规范性文件 label)", "x-label-zh": "格式偏差"},
         "derived": {"type": "object", "description": "derived figures, marked as derived: blank totals, subtotals, grant_rate", "x-label-zh": "派生指标",
                     "additionalProperties": {"type": ["number", "null"]}},
-        "parse_status": {"enum": ["ok", "partial", "text_only"], "description": "ok: all tables read; partial: some rows/tables missing (see parse_warnings); text_only: legacy or tables as images", "x-label-zh": "解析状态"},
+        "parse_status": {"enum": ["ok", "partial", "text_only"], "description": "ok: all tables read (legacy: figures read from the prose or annex); partial: some rows/tables missing (see parse_warnings); text_only: a legacy report stating no figure, or tables as images", "x-label-zh": "解析状态"},
         "agency_name_normalized": {**s, "description": "agency name without spaces, brackets or year, NFKC, simplified", "x-label-zh": "机关名称（规范化）"},
         "agency_level": {"enum": ["ministry", "province", "prefecture", "county", "township", "department", None], "description": "level guessed from the name", "x-label-zh": "机关层级"},
         "agency_type": {"enum": ["人民政府", "办公厅(室)", "部门", "垂直管理", "乡镇街道", None], "description": "kind of publisher guessed from the name", "x-label-zh": "机关类型"},
@@ -189,7 +256,11 @@ def build() -> dict:
             "s1_overview": {**s, "x-label-zh": "一、总体情况"},
             "s5_problems": {**s, "x-label-zh": "五、存在的主要问题及改进情况"},
             "s6_other": {**s, "x-label-zh": "六、其他需要报告的事项"},
-            "full": {**s, "x-label-zh": "全文", "description": "full text (legacy reports keep their text here)"}}},
+            "full": {**s, "x-label-zh": "全文", "description": "full text (legacy reports keep their text here)"},
+            "sections": {"type": ["array", "null"], "x-label-zh": "章节",
+                         "description": "legacy reports: every section with its original title, in order",
+                         "items": {"type": "object", "additionalProperties": False,
+                                   "properties": {"title": {"type": "string"}, "text": {"type": "string"}}}}}},
         "validation": {"type": "array", "x-label-zh": "校验结果", "items": {"type": "object", "required": ["rule", "severity", "message"],
                        "properties": {"rule": {"type": "integer"}, "severity": {"enum": ["error", "warning", "info"]},
                                       "message": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}}}}},
@@ -204,7 +275,7 @@ def build() -> dict:
         "x-partition": "report_year",
         "type": "object",
         "required": ["schema_version", "report_id", "format_version", "document_sha256", "media_type", "parser_version"],
-        "properties": {**meta, **numbers["properties"]},
+        "properties": {**meta, **numbers["properties"], "legacy": legacy_object()},
     }
     return schema
 

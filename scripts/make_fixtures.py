@@ -7,7 +7,8 @@ blank cells null, gb2021 ``other_handling`` the sum of its three rows). Numbers 
 awkward: 3-5 digits (a 4-digit total in a narrow column wraps as "196/5"), blanks, signed
 changes ("+2", "-1"), a decimal fee. Files stay < 200 KB so they can be committed.
 
-Run: ``.venv/bin/python scripts/make_fixtures.py`` (needs LibreOffice for PDF/DOC/XLS).
+Run: ``.venv/bin/python scripts/make_fixtures.py`` (needs LibreOffice for PDF/DOC/XLS);
+``… make_fixtures.py textlayer`` regenerates only ``gb2021_textlayer.pdf``.
 """
 
 from __future__ import annotations
@@ -154,6 +155,21 @@ def record_gb2019() -> dict[str, Any]:
     return rec
 
 
+def record_gb2021_filled() -> dict[str, Any]:
+    """The gb2021 record with every blank cell printed as 0 (how most reports fill the template),
+    for the text-layer fixture: a PDF text layer keeps no trace of a blank cell."""
+    rec = json.loads(json.dumps(record_gb2021()))
+    for sec in ("s3", "s4"):
+        for row in rec[sec].values():
+            for col, v in row.items():
+                if v is None:
+                    row[col] = 0
+    rec["s2"]["art20_1"]["regulations"]["repealed"] = 0
+    rec["agency_name"] = "江川市东湖区人民政府"
+    rec["published_date"] = "2024-03-15"
+    return rec
+
+
 def display_record(rec: dict[str, Any]) -> dict[str, Any]:
     """The record as printed: signed changes keep their sign ("+2")."""
     out = json.loads(json.dumps(rec))
@@ -183,8 +199,21 @@ def rasterise(pdf: bytes, dpi: int = 150) -> list[Any]:
     return [p.point(lambda v: 255 if v > 160 else 0).convert("1", dither=Image.Dither.NONE) for p in pages]
 
 
+def text_layer_fixture() -> None:
+    """gb2021_textlayer.pdf: zeros printed, the title broken over two lines, the tables cut by
+    page breaks — the PDF whose text layers (pdftotext -layout, pdfplumber, PDFium) tests read."""
+    from collector.sim.variants import broken_title
+
+    rec = record_gb2021_filled()
+    lay = broken_title(record_to_layout(display_record(rec)), rec["agency_name"], rec["report_year"], "cut")
+    _write("gb2021_textlayer.pdf", convert_with_soffice(layout_to_docx(lay, intro_paragraphs=6), "docx", "pdf"), rec)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["textlayer"]:  # regenerate only this one (the others keep their bytes)
+        text_layer_fixture()
+        return
     r21, r19 = record_gb2021(), record_gb2019()
     lay21 = record_to_layout(display_record(r21))
     lay19 = record_to_layout(display_record(r19), blank="—")
@@ -226,6 +255,7 @@ def main() -> None:
              '"EnableCopyingOfContent":{"type":"boolean","value":"false"}}')
     _write_raw("encrypted_open_password.pdf", _soffice_filter(docx21, enc))
     _write("gb2021_owner_password.pdf", _soffice_filter(docx21, owner), r21)
+    text_layer_fixture()
 
 
 def _write_raw(name: str, data: bytes) -> None:

@@ -91,3 +91,40 @@ def test_check_summarises(files: dict, tmp_path: Path) -> None:
     assert summary["reports"] == 2 and summary["documents"] == 2
     r2 = xxgk("check", str(tmp_path / "nope"))
     assert r2.returncode != 0 and "no such dataset" in r2.stderr
+
+
+def _parse_quickly(path: Path | str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("xxgk", path=str(Path(sys.executable).parent)) or "xxgk"
+    return subprocess.run([exe, "parse", str(path), "--json"], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def test_parse_refuses_a_fifo_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.html"
+    os.mkfifo(fifo)
+    r = _parse_quickly(fifo)  # reading it would wait for a writer forever
+    assert r.returncode != 0 and "FIFO, not a regular file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_parse_refuses_a_device() -> None:
+    r = _parse_quickly("/dev/zero")  # reading it never ends
+    assert r.returncode != 0 and "device, not a regular file" in r.stderr
+
+
+def test_parse_checks_the_size_before_reading(tmp_path: Path) -> None:
+    sparse = tmp_path / "huge.html"
+    with open(sparse, "wb") as fh:
+        fh.truncate(1 << 30)  # 1 GB that takes no disk: read whole, it would take 1 GB of memory
+    r = _parse_quickly(sparse)
+    assert r.returncode != 0 and "1073741824 bytes, over the" in r.stderr and "byte cap" in r.stderr
+
+
+def test_read_local_file_reads_with_a_bound(tmp_path: Path) -> None:
+    from collector.cli import read_local_file
+    from collector.errors import ResourceLimit
+
+    p = tmp_path / "a.txt"
+    p.write_bytes(b"x" * 5000)
+    assert read_local_file(p, cap=5000) == b"x" * 5000
+    with pytest.raises(ResourceLimit):
+        read_local_file(p, cap=4999)

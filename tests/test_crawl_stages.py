@@ -43,7 +43,7 @@ def _portal(sim: Any, pid: str) -> Portal:
 @pytest.mark.parametrize("pid,family", [("sim-trs", "trs"), ("sim-hanweb", "hanweb"), ("sim-vsb", "vsb"),
                                         ("sim-generic", "generic")])
 def test_discover_each_family(sim: Any, tmp_path: Path, pid: str, family: str) -> None:
-    cands = discover_portal(_portal(sim, pid), "2019-2023", tmp_path, settings=FAST)
+    cands = discover_portal(_portal(sim, pid), "2008-2023", tmp_path, settings=FAST)  # legacy years too
     truth = {t["url"] for t in sim.truth if t["portal_id"] == pid}
     traps = {t["url"] for t in sim.traps}
     got = {c.url for c in cands}
@@ -167,9 +167,9 @@ def test_time_budget_caps_fetching(sim: Any, tmp_path: Path) -> None:
     portal = _portal(sim, "sim-vsb")
     cands = discover_portal(portal, "2019-2023", tmp_path, settings=FAST)
     refs = fetch_candidates(portal, cands, tmp_path, settings=FetchSettings.for_tests(portal_budget=1e-6))
-    assert refs and all(r.status == "failed" and r.error_code == "timeout" for r in refs)
+    assert refs and all(r.status == "failed" and r.error_code == "portal_budget" for r in refs)
     with CrawlState(tmp_path) as st:
-        assert st.get(cands[0].url).error_code == "timeout"  # type: ignore[union-attr]
+        assert st.get(cands[0].url).error_code == "portal_budget"  # type: ignore[union-attr]
 
 
 def test_damaged_raw_body_is_fetched_again(sim: Any, tmp_path: Path) -> None:

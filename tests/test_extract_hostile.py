@@ -151,3 +151,70 @@ def load_raw(name: str) -> bytes:
     from tests.extract_truth import FIXTURES
 
     return (FIXTURES / name).read_bytes()
+
+
+# -- markup: NULs, tag soup, sizes, control characters (issue #10, item 5) ----------------------------------
+
+
+def test_html_of_nuls_is_refused_in_one_pass() -> None:
+    page = b"<html><body><div class='content'>" + b"\x00" * 8_000_000 + b"</div></body></html>"
+    with quickly(), pytest.raises(CorruptFile, match="NUL/control bytes"):
+        bytes_to_document(page)
+
+
+def test_markup_over_its_size_cap_is_refused_before_parsing() -> None:
+    row = "<tr><td>一、行政许可</td><td>12</td><td>3</td></tr>".encode()
+    page = b"<html><body><table>" + row * (17 * 2**20 // len(row)) + b"</table></body></html>"
+    with quickly(1.0), pytest.raises(ResourceLimit, match="byte cap"):
+        bytes_to_document(page)
+    with quickly(1.0), pytest.raises(ResourceLimit, match="byte cap"):
+        bytes_to_document("一、总体情况\n".encode() * (17 * 2**20 // 19))
+
+
+def test_tag_soup_is_refused_before_a_tree_is_built() -> None:
+    soup = b"<html><body>" + b"<p>x" * 1_000_000 + b"</body></html>"  # 4 MB, a million elements
+    with quickly(), pytest.raises(ResourceLimit, match="tags"):
+        bytes_to_document(soup)
+
+
+def test_control_characters_never_reach_the_document() -> None:
+    html = ("<html><body><div class='content'><p>\x1b[31m某县\x07统计局\x00</p>"
+            "<table><tr><td>申请\x0b人</td><td>1\x7f2</td></tr><tr><td>x</td><td>y</td></tr></table></div></body></html>")
+    doc = bytes_to_document(html.encode())
+    texts = [b.text for b in doc.blocks if hasattr(b, "text")] + [c for b in doc.blocks if hasattr(b, "rows")
+                                                                  for r in b.rows for c in r]
+    assert "[31m某县统计局" in texts and "申请人" in texts and "12" in texts  # ESC gone: no terminal escape left
+    assert not [t for t in texts if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in t)]
+    body = "本机关2023年政府信息公开工作年度报告正文。" * 3
+    text = bytes_to_document(f"{body}\x1b]0;pwned\x07\n第二行\x0c第三行\n".encode())
+    assert [b.text for b in text.blocks] == [f"{body}]0;pwned", "第二行", "第三行"]  # FF: a page break
+
+
+def test_text_with_too_many_lines_is_refused() -> None:
+    with quickly(), pytest.raises(CorruptFile, match="lines"):
+        EXTRACTORS["text"](b"a\n" * 200_000)
+
+
+@pytest.mark.parametrize("name", ["gb2021.docx", "gb2021.xlsx", "gb2019.xls", "gb2019.doc", "gb2021.pdf",
+                                  "gb2021_scan.png"])
+def test_every_extractor_applies_the_size_cap_first(name: str) -> None:
+    from collector.extract.sniff import sniff
+
+    data, _ = load(name)
+    kind = sniff(data, name.rsplit(".", 1)[1])
+    assert kind is not None
+    with quickly(1.0), pytest.raises(ResourceLimit, match="byte cap"):
+        EXTRACTORS[kind](data, limits={"max_bytes": 1024})
+
+
+@pytest.mark.parametrize("kind", ["html", "text"])
+def test_markup_extractors_apply_the_size_cap_first(kind: str) -> None:
+    with quickly(1.0), pytest.raises(ResourceLimit, match="byte cap"):
+        EXTRACTORS[kind](b"<p>" + b"x" * 5000, limits={"max_markup_bytes": 1024})
+
+
+def test_docx_xml_part_over_the_markup_cap_is_refused() -> None:
+    """A DOCX's document.xml becomes a tree at ~20x its size: capped like HTML, before parsing."""
+    data = make_docx(p("一、总体情况") * 2000)
+    with quickly(1.0), pytest.raises(ResourceLimit, match="XML part"):
+        EXTRACTORS["docx"](data, limits={"max_markup_bytes": 50_000})

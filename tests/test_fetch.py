@@ -35,7 +35,8 @@ from collector.fetch import (
 )
 from collector.fetch.safety import AddressGuard
 
-# A route returns (status, headers, body) or the string "reset"; it gets the handler and the hit count.
+# A route returns (status, headers, body), the string "reset", or None when it wrote its own answer
+# (a drip); it gets the handler and the hit count.
 Route = Callable[[BaseHTTPRequestHandler, int], Any]
 
 
@@ -56,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
             out: Any = (404, {}, b"not found")
         else:
             out = route(self, n)
+        if out is None:
+            return
         if out == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
@@ -74,8 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class MiniServer:
-    def __init__(self, routes: dict[str, Route]) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1", port: int = 0) -> None:
+        self.httpd = ThreadingHTTPServer((host, port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.routes = routes  # type: ignore[attr-defined]
         self.httpd.hits = defaultdict(int)  # type: ignore[attr-defined]
@@ -84,8 +87,12 @@ class MiniServer:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def hits(self, path: str) -> int:
         return self.httpd.hits[path]  # type: ignore[attr-defined]

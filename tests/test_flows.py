@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pytest
 import yaml
@@ -26,7 +29,7 @@ from collector.sim.verify import verify  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SEED = 11
-YEARS = (2019, 2023)
+YEARS = (2008, 2023)  # the legacy years (2008–2018) and the template years
 # fast fetches against the simulator (FetchSettings.for_tests, as a flow parameter)
 FAST = {"connect_timeout": 2.0, "read_timeout": 2.0, "total_timeout": 10.0, "backoff_base": 0.05,
         "backoff_max": 0.2, "max_retry_after": 5.0}
@@ -79,6 +82,8 @@ def test_backfill_equals_ground_truth(collected: tuple[Path, dict[str, Any]], si
     assert by["sim-waf"]["blocked"] == 1 and not by["sim-waf"]["collected"]  # refused, reported, run not failed
     assert all(by[p]["collected"] and by[p]["new"] > 0 for p in ("sim-trs", "sim-hanweb", "sim-vsb", "sim-generic"))
     assert sum(p["findings"].get("rule 1 error", 0) for p in summary["portals"]) >= 1  # broken reports flagged
+    # the artifact counts the legacy reports with and without figures (the simulator's 2012 is text only)
+    assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
 
 
 def test_second_run_adds_nothing(collected: tuple[Path, dict[str, Any]], sim: Any) -> None:
@@ -142,7 +147,8 @@ def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[s
     assert {r["parser_version"] for r in after.values()} == {bumped}
     latest: dict[str, dict[str, Any]] = {}  # an older body of a republished page keeps its old row, as history
     for r in sorted(_table(out, "documents"), key=lambda r: r["processed_at"]):
-        latest[r["source_url"]] = r
+        if r["document_sha256"]:  # a fetch failure has no bytes to re-parse
+            latest[r["source_url"]] = r
     assert {r["parser_version"] for r in latest.values()} == {bumped}
     assert summary["totals"]["records"] == len(before) and summary["ok"]
     assert verify(out, sim.truth).ok
@@ -150,6 +156,44 @@ def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[s
     # the re-parse marked the crawl state: a collect run with the bumped parser has nothing left to do
     again = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), years=[2023])
     assert again["rows_written"] == 0 and again["totals"]["records"] == 0
+
+
+def _downgrade_to_parser_1_0(out: Path) -> None:
+    """Make ``out`` look collected by parser 1.0.0 / schema 1.0.0: no legacy columns, no legacy cells."""
+    import pyarrow.parquet as pq
+
+    for path in (out / "reports").rglob("part-*.parquet"):
+        t = pq.read_table(path)
+        t = t.drop_columns([c for c in t.column_names if c.startswith("legacy__") or c == "text__sections"])
+        t = t.set_column(t.column_names.index("parser_version"), "parser_version",
+                         pa.array(["1.0.0"] * t.num_rows, pa.string()))
+        pq.write_table(t, path)
+    for path in (out / "cells").rglob("part-*.parquet"):
+        t = pq.read_table(path)
+        pq.write_table(t.filter(pc.invert(pc.starts_with(t.column("field"), "legacy."))), path)
+
+
+def test_reparse_fills_legacy_figures_without_network(collected: tuple[Path, dict[str, Any]], sim: Any,
+                                                      tmp_path: Path) -> None:
+    """A dataset stored before the legacy reader existed gets its 2008–2018 figures from raw/, no HTTP."""
+    import duckdb
+
+    src, _ = collected
+    out = tmp_path / "out"
+    shutil.copytree(src, out)
+    _downgrade_to_parser_1_0(out)
+    legacy_truth = [t for t in sim.truth if t["record"]["format_version"] == "legacy"]
+    assert len(verify(out, legacy_truth).mismatches) >= 50  # the old dataset lacks them (all null)
+    sim.reset_log()
+    summary = reparse_flow(out=str(out), years=list(range(2008, 2019)), batch_size=4)
+    assert sim.requests() == []  # no HTTP at all
+    v = verify(out, legacy_truth)
+    assert v.found == 11 and not v.mismatches, v.mismatches[:10]
+    assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
+    q = f"""SELECT count(*) FROM read_parquet('{out}/cells/**/*.parquet', hive_partitioning=true, union_by_name=true)
+            WHERE field = 'legacy.proactive_items_total' AND value_raw IS NOT NULL AND "where" IS NOT NULL"""
+    assert duckdb.sql(q).fetchall()[0][0] >= 9
+    assert verify(out, sim.truth).ok  # the other years untouched by the filter, all still right
 
 
 def test_reparse_filters(collected: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
@@ -175,3 +219,84 @@ def test_deployment_file_entrypoints_load() -> None:
     finally:
         os.chdir(cwd)
     assert names == {"xxgk-collect", "xxgk-backfill", "xxgk-reparse"}
+
+
+def test_damaged_file_is_set_aside_and_its_rows_restored(collected: tuple[Path, dict[str, Any]], sim: Any,
+                                                         tmp_path: Path) -> None:
+    """A truncated part file no longer breaks every later run: the next run quarantines it, says so,
+    and re-processes the raw documents so the rows it held come back."""
+    src, _ = collected
+    out = tmp_path / "out"
+    shutil.copytree(src, out)
+    victim = next((out / "reports" / "report_year=2021").glob("part-*.parquet"))
+    victim.write_bytes(victim.read_bytes()[:100])
+    sim.reset_log()
+    summary = _run(collect_flow, years=[2021], portals_file=str(sim.portals_path), out=str(out))
+    assert summary["ok"] and any("_quarantine" in n and victim.name in n for n in summary["notes"])
+    assert (out / "_quarantine" / victim.relative_to(out)).is_file()
+    assert not [r for r in sim.requests() if r.status == 200 and r.path != "/robots.txt"]  # from raw/, not the network
+    assert verify(out, sim.truth).ok
+
+
+def test_full_disk_fails_the_run_in_one_line(collected: tuple[Path, dict[str, Any]], sim: Any,
+                                             tmp_path: Path) -> None:
+    """A disk that fills during the run fails it (it used to exit 0 having written nothing),
+    with "No space left on device"; no half-written report is visible."""
+    from tests.test_store_faults import _assert_consistent, _leave_free, _tmpfs
+
+    src, _ = collected
+    with _tmpfs(tmp_path / "fs", size="3m") as mounted:
+        out = tmp_path / "fs" / "out"
+        hook = None
+        if mounted:
+            _leave_free(tmp_path / "fs", tmp_path / "fs" / "filler", 256 * 1024)
+        else:  # no tmpfs without root: the store's fault point raises ENOSPC on the first staged file
+            import errno
+
+            from collector.store import faults
+
+            def hook(name: str) -> None:
+                if name == "stage":
+                    raise OSError(errno.ENOSPC, "No space left on device")
+
+            faults.FAULT_HOOK = hook
+        try:
+            with pytest.raises(RunFailed) as err:
+                _run(backfill_flow, start=YEARS[0], end=YEARS[1], portals_file=str(sim.portals_path), out=str(out))
+        finally:
+            if hook is not None:
+                faults.FAULT_HOOK = None
+        msg = str(err.value)
+        assert "No space left on device" in msg and "\n" not in msg
+        assert err.value.summary["fatal"] == msg
+        (tmp_path / "fs" / "filler").unlink(missing_ok=True)
+        from collector.store.dataset import Dataset
+
+        _assert_consistent(out, Dataset(out))
+    assert src.exists()
+
+
+def test_slow_seed_costs_one_url_budget_across_task_retries(prefect_api: Any, tmp_path: Path) -> None:
+    """A listing page that drips 1 byte at a time: the fetcher gives up when the URL's budget is
+    spent, and the Prefect task does not try it again (it used to: 4 attempts x 3 task runs)."""
+    from tests.test_fetch_hostile import Server, drip
+
+    srv = Server({"/zfxxgknb/": drip})
+    cfg = tmp_path / "portals.yaml"
+    cfg.write_text(yaml.safe_dump({"portals": [{"id": "drip", "name": "慢门户", "start_urls": [srv.base + "/zfxxgknb/"],
+                                                "allowed_domains": ["127.0.0.1"]}]}, allow_unicode=True), "utf-8")
+    fetch = {**FAST, "total_timeout": 1.0, "read_timeout": 1.0, "retries": 3, "url_budget": 2.5,
+             "obey_robots": False, "scheme_fallback": False}
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(RunFailed) as err:
+            collect_flow(portals_file=str(cfg), out=str(tmp_path / "out"), years=[2023], allow_loopback=True,
+                         polite=False, fetch=fetch)
+        took = time.monotonic() - t0
+        hits = srv.hits("/zfxxgknb/")
+    finally:
+        srv.close()
+    portal = err.value.summary["portals"][0]
+    assert portal["error_code"] == "url_budget", portal
+    assert hits <= 3, hits  # one budget, not 4 attempts x 3 task runs
+    assert took < 30, took

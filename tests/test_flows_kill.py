@@ -32,7 +32,7 @@ def test_killed_run_resumes_without_duplicates(tmp_path: Path, tmp_path_factory:
     out = tmp_path / "out"
     env = clean_env(prefect_home(tmp_path_factory))
     with run_simulator(seed=5, scale=1, faults="default") as sim:
-        cmd = [XXGK, "collect", "--portals", str(sim.portals_path), "--out", str(out), "--years", "2019-2023",
+        cmd = [XXGK, "collect", "--portals", str(sim.portals_path), "--out", str(out), "--years", "2008-2023",
                "--allow-loopback", "--no-politeness", "--batch-size", "2"]
         log = open(tmp_path / "first.log", "wb")  # noqa: SIM115 - closed below
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -63,7 +63,7 @@ SHANGHAI_S4 = {"review": (5, _, _, 2, 7), "litigation_direct": (8, _, _, 1, 9), 
 
 
 def _expected(s2: dict, s3: dict, s4: dict) -> dict:
-    exp = {k: None for k in numbers_of(_record_shape())}
+    exp = {k: None for k in numbers_of(_record_shape()) if not k.startswith("legacy.")}  # template fields only
     exp.update(s2)
     for row, vals in s3.items():
         for c, v in zip(C, vals, strict=True):
@@ -103,28 +103,32 @@ def test_shanghai_every_cell(samples_dir: Path) -> None:
     assert rec["parse_status"] == "ok"
 
 
+# Transcribed by hand from yining-amr-2023.pdf.txt: the rows after 不予处理 5. are lost in the text
+# layer (expected null); 四 is one line of 15 zeros.
+YINING_S3 = {row: (0,) * 7 for row in (
+    "new_received", "carried_over_in", "granted", "partially_granted", "withheld_state_secret",
+    "withheld_law_prohibits", "withheld_three_security_one_stability", "withheld_third_party_rights",
+    "withheld_internal_affairs", "withheld_process_info", "withheld_enforcement_file", "withheld_admin_inquiry",
+    "unable_not_held", "unable_needs_creation", "unable_unclear_after_correction", "not_processed_petition",
+    "not_processed_duplicate", "not_processed_publication", "not_processed_excessive",
+    "not_processed_confirm_reissue")}
+YINING_S2 = {
+    "s2.art20_1.regulations.issued": 0, "s2.art20_1.regulations.repealed": 0, "s2.art20_1.regulations.in_force": 0,
+    "s2.art20_1.normative_docs.issued": 0, "s2.art20_1.normative_docs.repealed": 0,
+    "s2.art20_1.normative_docs.in_force": 0,
+    "s2.art20_5.admin_licensing.decisions": 29588, "s2.art20_6.admin_penalty.decisions": 383,
+    "s2.art20_6.admin_coercion.decisions": 96, "s2.art20_8.admin_fees.amount_wan_yuan": 0,
+}
+YINING_S4 = {b: (0,) * 5 for b in ("review", "litigation_direct", "litigation_after_review")}
+
+
 def test_yining_every_cell(samples_dir: Path) -> None:
     rec = _parse(samples_dir / "yining-amr-2023.pdf.txt")
     assert rec["format_version"] == "gb2021"
     assert rec["report_year"] == 2023
     assert rec["agency_name"] == "伊宁市市场监督管理局"
     assert rec["published_date"] == "2024-01-10"
-    zeros = (0,) * 7
-    s3 = {row: zeros for row in (
-        "new_received", "carried_over_in", "granted", "partially_granted", "withheld_state_secret",
-        "withheld_law_prohibits", "withheld_three_security_one_stability", "withheld_third_party_rights",
-        "withheld_internal_affairs", "withheld_process_info", "withheld_enforcement_file", "withheld_admin_inquiry",
-        "unable_not_held", "unable_needs_creation", "unable_unclear_after_correction", "not_processed_petition",
-        "not_processed_duplicate", "not_processed_publication", "not_processed_excessive",
-        "not_processed_confirm_reissue")}
-    s2 = {
-        "s2.art20_1.regulations.issued": 0, "s2.art20_1.regulations.repealed": 0, "s2.art20_1.regulations.in_force": 0,
-        "s2.art20_1.normative_docs.issued": 0, "s2.art20_1.normative_docs.repealed": 0,
-        "s2.art20_1.normative_docs.in_force": 0,
-        "s2.art20_5.admin_licensing.decisions": 29588, "s2.art20_6.admin_penalty.decisions": 383,
-        "s2.art20_6.admin_coercion.decisions": 96, "s2.art20_8.admin_fees.amount_wan_yuan": 0,
-    }
-    s4 = {b: (0,) * 5 for b in ("review", "litigation_direct", "litigation_after_review")}
+    s2, s3, s4 = YINING_S2, YINING_S3, YINING_S4
     got = numbers_of(rec)
     expected = _expected(s2, s3, s4)  # the rows after 不予处理 5. are lost in the text layer: null
     wrong = {k: (got[k], v) for k, v in expected.items() if got[k] != v}

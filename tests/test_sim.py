@@ -50,17 +50,30 @@ def _hard_rule_failures(rec: dict[str, Any]) -> set[str]:
 
 def test_truth_is_consistent_except_flagged(sim: Any) -> None:
     truth = sim.truth
-    assert len(truth) == 65
+    assert len(truth) == 65 + 11  # and 2008–2018 of the Hanweb government (legacy reports)
     flagged = [t for t in truth if t["inconsistent"]]
     assert {r for t in flagged for r in t["inconsistent"]} == {"rule1", "rule5"}
     for t in truth:
-        assert _hard_rule_failures(t["record"]) == set(t["inconsistent"]), t["key"]
+        if t["record"]["format_version"] != "legacy":
+            assert _hard_rule_failures(t["record"]) == set(t["inconsistent"]), t["key"]
+
+
+def test_legacy_years_have_known_figures(sim: Any) -> None:
+    legacy = [t for t in sim.truth if t["record"]["format_version"] == "legacy"]
+    assert sorted(t["record"]["report_year"] for t in legacy) == list(range(2008, 2019))
+    assert all(t["portal_id"] == "sim-hanweb" and "xxgkAnnualReport.jsp" in t["url"] for t in legacy)
+    stated = [t for t in legacy if any(v is not None for v in t["record"]["legacy"].values() if not isinstance(v, dict))]
+    assert len(stated) == 10  # 2012 states no figure (text only)
+    r = httpx.get(legacy[6]["url"])  # 2014: national annex form (2016: the form attached, when xlsx renders)
+    assert "统计指标" in r.text and "政府信息公开情况统计表" in r.text
 
 
 def test_truth_formats_and_cross_year_chain(sim: Any) -> None:
     chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for t in sim.truth:
         rec = t["record"]
+        if rec["format_version"] == "legacy":
+            continue
         expected = "gb2021" if rec["report_year"] >= 2021 else "gb2019"
         if rec["format_version"] != expected:
             assert (rec["report_year"], rec["format_version"]) == (2022, "gb2019")
@@ -77,14 +90,14 @@ def test_world_is_deterministic() -> None:
     assert [r.record for r in a.reports] == [r.record for r in b.reports]
     assert {k: v.body for k, v in a.routes.items()} == {k: v.body for k, v in b.routes.items()}
     assert [r.record for r in build_world(10, 1, None, set()).reports] != [r.record for r in a.reports]
-    assert len(build_world(9, 2, None, set()).reports) == 2 * len(a.reports) - 5  # the Hanweb government chain
+    assert len(build_world(9, 2, None, set()).reports) == 2 * len(a.reports) - 16  # the Hanweb government chain
 
 
 def test_portals_yaml_is_valid_config(sim: Any) -> None:
     portals = parse_portals(yaml.safe_load(sim.portals_yaml))
     assert {p.id for p in portals} == {"sim-trs", "sim-hanweb", "sim-vsb", "sim-generic", "sim-waf"}
     assert sim.portals_path.read_text("utf-8") == sim.portals_yaml
-    assert (sim.truth_dir / "truth.json").exists() and len(list((sim.truth_dir / "reports").glob("*.json"))) == 65
+    assert (sim.truth_dir / "truth.json").exists() and len(list((sim.truth_dir / "reports").glob("*.json"))) == 76
 
 
 def test_pages_look_like_their_cms(sim: Any) -> None:

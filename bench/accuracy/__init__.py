@@ -13,6 +13,9 @@ Scoring, per expected field (dotted path: ``s3.new_received.total``, ``legacy.re
   (for ``complete=False`` cases such as legacy texts, every field *not* listed is expected absent);
 * **silent** — a wrong value that no validation finding names (its field is not in any finding's
   ``fields``): the worst defect this project can have.
+
+A case with ``assume_report`` is parsed even when the legacy recogniser refuses the document (a field
+extraction test of a text that is no annual report, e.g. the yingkou work report of ../shared).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Suites run by bench/bench_accuracy.py, in order. A suite module that is missing is reported, not fatal.
-SUITES = ("samples", "scans")
+SUITES = ("samples", "renderings", "real", "legacy", "scans")
 
 META_KEYS = ("format_version", "report_year", "agency_name", "published_date")
 
@@ -40,6 +43,7 @@ class Case:
     meta: dict[str, Any] = field(default_factory=dict)  # expected metadata (META_KEYS), only keys to check
     complete: bool = True                    # True: every number field not in ``expected`` must be None
     doc_type: str = "report"                 # "report" | "not_report" (a classifier must refuse it)
+    assume_report: bool = False              # parse even if the legacy recogniser refuses it (field extraction only)
 
 
 @dataclass(slots=True)
@@ -53,9 +57,12 @@ class Score:
     meta_total: int = 0
     errors: list[str] = field(default_factory=list)     # one line per wrong value / meta miss / failure
     seconds: float = 0.0
+    filled: int = 0        # expected cells that hold a number (blank ones excluded) ...
+    filled_right: int = 0  # ... and how many of them were read right
 
     def add(self, other: Score) -> None:
-        for k in ("right", "missing", "wrong", "silent", "expected", "meta_right", "meta_total"):
+        for k in ("right", "missing", "wrong", "silent", "expected", "meta_right", "meta_total", "filled",
+                  "filled_right"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.errors.extend(other.errors)
         self.seconds += other.seconds
@@ -100,6 +107,7 @@ def score_record(case: Case, record: dict[str, Any] | None) -> Score:
         sc.expected = len(case.expected)
         sc.missing = sum(1 for v in case.expected.values() if v is not None)
         sc.right = sc.expected - sc.missing
+        sc.filled = sc.missing
         sc.errors.append(f"{case.name}: no record")
         sc.meta_total = len(case.meta)
         return sc
@@ -113,8 +121,10 @@ def score_record(case: Case, record: dict[str, Any] | None) -> Score:
     for k in sorted(keys):
         want, have = case.expected.get(k), got.get(k)
         sc.expected += 1
+        sc.filled += want is not None
         if _equal(have, want):
             sc.right += 1
+            sc.filled_right += want is not None
         elif have is None:
             sc.missing += 1
         else:

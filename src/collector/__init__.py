@@ -6,10 +6,13 @@ Public API (flows and users import from here; everything else is private):
 * :func:`bytes_to_document`, :func:`document_to_record`, :func:`validate_record` — the pure stages
 * :class:`Dataset` — the Parquet dataset (reports, cells, findings, documents)
 * :func:`discover_portal`, :func:`fetch_candidates`, :func:`process_refs`, :func:`collect` — the crawl stages
+  (:func:`prepare_output` repairs the output root before a run)
+* :func:`is_transient` — the retry policy: which errors are worth another attempt
 """
 
 from collector.config import Portal, load_portals
-from collector.crawl import collect, discover_portal, fetch_candidates, process_refs
+from collector.crawl import collect, discover_portal, fetch_candidates, prepare_output, process_refs
+from collector.errors import is_transient
 from collector.extract import bytes_to_document
 from collector.parse.record import PARSER_VERSION, document_to_record
 from collector.pipeline import Outcome, SourceContext, process_candidate, process_document
@@ -26,7 +29,9 @@ __all__ = [
     "collect",
     "discover_portal",
     "fetch_candidates",
+    "is_transient",
     "load_portals",
+    "prepare_output",
     "process_refs",
     "Outcome",
     "SourceContext",

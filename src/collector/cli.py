@@ -7,7 +7,9 @@ traceback is printed only with ``XXGK_DEBUG=1``.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from collector.errors import CollectorError
+from collector.errors import CollectorError, ResourceLimit, StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Collect 政府信息公开工作年度报告 into a validated Parquet dataset.")
@@ -36,12 +38,42 @@ def _read_input(arg: str, allow_loopback: bool) -> tuple[bytes, str, int | None]
 
         res = fetch_once(arg, allow_loopback=allow_loopback)
         return res.content, arg, res.status
-    p = Path(arg)
-    if not p.exists():
-        raise CollectorError(f"{arg}: no such file")
-    if p.is_dir():
-        raise CollectorError(f"{arg}: is a directory")
-    return p.read_bytes(), str(p.resolve()), None
+    return read_local_file(Path(arg)), str(Path(arg).resolve()), None
+
+
+def read_local_file(path: Path, cap: int | None = None) -> bytes:
+    """A regular file's bytes, never more than ``cap`` (the extraction size cap).
+
+    Opened without blocking and checked on the open descriptor (no race with a swap): a FIFO
+    would hang the read, ``/dev/zero`` never ends, and a sparse 1 GB file is refused from its
+    size before a byte is read.
+    """
+    from collector.extract.limits import DEFAULT_LIMITS
+
+    cap = DEFAULT_LIMITS.max_bytes if cap is None else cap
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise CollectorError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise CollectorError(f"{path}: cannot open ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise CollectorError(f"{path}: is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or \
+                stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file"
+            raise CollectorError(f"{path}: {kind}, not a regular file; refused")
+        if st.st_size > cap:
+            raise ResourceLimit(f"{path}: {st.st_size} bytes, over the {cap} byte cap; refused")
+        try:
+            data = fh.read(cap + 1)
+        except OSError as exc:
+            raise CollectorError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(data) > cap:
+        raise ResourceLimit(f"{path}: grew past the {cap} byte cap while being read; refused")
+    return data
 
 
 @app.command()
@@ -52,6 +84,8 @@ def parse(
     year: Annotated[int | None, typer.Option(help="report year hint when the document does not say")] = None,
     agency: Annotated[str | None, typer.Option(help="agency name hint when the document does not say")] = None,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow URLs on private/loopback addresses")] = False,
+    assume_report: Annotated[bool, typer.Option("--assume-report", help="parse a legacy document the recogniser "
+                                                "refuses (its reason is kept in parse_warnings)")] = False,
 ) -> None:
     """Parse reports into standard records; print them, or store them with --out."""
     from collector.pipeline import Outcome, SourceContext, process_document
@@ -71,7 +105,7 @@ def parse(
             continue
         hint = Path(source.split("?")[0]).suffix.lstrip(".") or None
         o = process_document(data, SourceContext(source_url=source, report_year=year, agency_name=agency,
-                                                  hint=hint, http_status=status))
+                                                  hint=hint, http_status=status, assume_report=assume_report))
         if o.error is not None:
             failed += 1
             err_console.print(f"[bold red]error:[/] {arg}: {o.error}", highlight=False, soft_wrap=True)
@@ -82,11 +116,16 @@ def parse(
         from collector.store.dataset import Dataset
         from collector.store.raw import RawStore
 
-        raw = RawStore(out)
-        for o, data in zip(outcomes, raws, strict=True):
-            if data:
-                o.document["raw_path"] = raw.put(data)
-        stats = Dataset(out).write(outcomes)
+        try:
+            raw = RawStore(out)
+            for o, data in zip(outcomes, raws, strict=True):
+                if data:
+                    o.document["raw_path"] = raw.put(data)
+            ds = Dataset(out)
+            stats = ds.write(outcomes)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+        _warn_quarantined(ds.quarantined)
         err_console.print(f"stored {stats.rows.get('reports', 0)} report(s), {len(outcomes)} document(s) in {out}")
     if as_json:
         if len(records) == 1 and len(inputs) == 1:
@@ -98,6 +137,13 @@ def parse(
         _print_summary(records)
     if failed:
         raise typer.Exit(1)
+
+
+def _warn_quarantined(notes: list[dict[str, Any]]) -> None:
+    for n in notes:
+        err_console.print(f"[yellow]warning:[/] {n['path']}: {n['reason']}; moved to {n['quarantined_to']} "
+                          "(its rows are missing until the documents are processed again)", highlight=False,
+                          soft_wrap=True)
 
 
 def _read_failure(arg: str, exc: CollectorError) -> Any:
@@ -129,23 +175,46 @@ def check(
     root: Annotated[Path, typer.Argument(help="dataset root (the --out of collect/parse)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
-    """Run dataset-level validation (cross-year rules 9, 10; near-duplicates, 15) and summarise findings."""
-    from collector.check import check_dataset
+    """Run dataset-level validation (cross-year rules 9, 10; near-duplicates, 15) and summarise findings.
+
+    Works on a read-only dataset. Exits 1 when files of the dataset were unreadable (set aside
+    in OUT/_quarantine/, or named): rows are missing.
+    """
+    from collector.check import check_dataset, damaged
 
     if not root.exists():
         raise _fail(f"{root}: no such dataset")
-    summary = check_dataset(root)
+    try:
+        summary = check_dataset(root)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, default=str, indent=1) + "\n")
-        return
-    out_console.print(f"[bold]{summary['reports']}[/] reports, {summary['documents']} documents "
-                      f"({summary['failed_documents']} failed) in {root}")
+        raise typer.Exit(1 if damaged(summary) else 0)
+    codes = ", ".join(f"{k} {v}" for k, v in summary["fetch_failures_by_code"].items())
+    out_console.print(f"[bold]{summary['reports']}[/] reports, {summary['documents']} documents in {root}: "
+                      f"{summary['failed_documents']} failed to parse, {summary['fetch_failures']} could not be "
+                      f"fetched{f' ({codes})' if codes else ''}, {summary['blocked_documents']} blocked",
+                      highlight=False, soft_wrap=True)
     t = RichTable(title="validation findings")
     for col in ("rule", "severity", "count", "example"):
         t.add_column(col)
     for row in summary["by_rule"]:
         t.add_row(str(row["rule"]), row["severity"], str(row["count"]), row["example"][:90])
     out_console.print(t)
+    store = summary["store"]
+    if not store["dataset_findings_stored"]:
+        err_console.print("note: the dataset is read-only; dataset findings were computed, not stored",
+                          highlight=False)
+    for n in store["quarantined"]:
+        err_console.print(f"[bold red]damaged:[/] {n['path']}: {n['reason']}; moved to {n['quarantined_to']}, "
+                          "and its rows are missing (the next collect re-processes the raw documents; delete "
+                          "the quarantined file once checked)", highlight=False, soft_wrap=True)
+    for u in store["unreadable"]:
+        err_console.print(f"[bold red]damaged:[/] {u['path']}: {u['reason']} (read-only: left in place, skipped)",
+                          highlight=False, soft_wrap=True)
+    if damaged(summary):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -232,6 +301,8 @@ def sim(
 
 def main() -> None:
     """Console entry point: clean one-line errors instead of tracebacks."""
+    if not os.environ.get("XXGK_DEBUG"):  # the commands print their own one-line reports
+        logging.getLogger("collector").addHandler(logging.NullHandler())
     try:
         app()
     except CollectorError as exc:

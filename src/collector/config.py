@@ -34,6 +34,10 @@ from collector.errors import ConfigError
 CmsName = Literal["auto", "trs", "hanweb", "vsb", "generic"]
 PublisherType = Literal["government", "gov_department", "ministry", "township", "vertical", "other"]
 
+MAX_YAML_DEPTH = 32       # a portal file nests 4 levels; 1,000 levels recurse PyYAML's composer to death
+MAX_YAML_ALIASES = 100    # anchors/aliases: a "billion laughs" file multiplies nodes with them
+MAX_YAML_BYTES = 4 * 2**20
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -197,6 +201,25 @@ def parse_portals(data: Any, source: str = "<portals>") -> list[Portal]:
         raise ConfigError(f"{source}: invalid portal configuration: {_format_errors(exc, data)}") from None
 
 
+def safe_load_yaml(text: str, source: str = "<yaml>") -> Any:
+    """``yaml.safe_load`` after a pass over the event stream (iterative, no recursion) refusing
+    deep nesting and alias bombs, which the recursive composer would turn into a RecursionError
+    or an exponential structure."""
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ConfigError(f"{source}: YAML nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                raise ConfigError(f"{source}: more than {MAX_YAML_ALIASES} YAML aliases (an alias bomb?)")
+    return yaml.safe_load(text)
+
+
 def load_portals(path: str | Path) -> list[Portal]:
     """Load one YAML file, or every ``*.yaml``/``*.yml`` file of a directory (ids unique across files;
     ``example.yaml`` is skipped in a directory — it documents the format with a placeholder site)."""
@@ -213,7 +236,9 @@ def load_portals(path: str | Path) -> list[Portal]:
     seen: dict[str, Path] = {}
     for f in files:
         try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
+            if f.stat().st_size > MAX_YAML_BYTES:
+                raise ConfigError(f"{f}: {f.stat().st_size} bytes; a portal file is at most {MAX_YAML_BYTES}")
+            data = safe_load_yaml(f.read_text(encoding="utf-8"), str(f))
         except yaml.YAMLError as exc:
             raise ConfigError(f"{f}: not valid YAML: {exc}") from None
         except UnicodeDecodeError:
@@ -233,4 +258,4 @@ def portals_to_yaml(portals: Iterable[Portal]) -> str:
 
 
 __all__ = ["Portal", "PortalsFile", "Rate", "Region", "host_allowed", "load_portals", "parse_portals",
-           "portals_to_yaml"]
+           "portals_to_yaml", "safe_load_yaml"]

@@ -14,19 +14,20 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from collector.config import Portal
 from collector.discover import CMS_ADAPTERS, Candidate, attachment_ext, find_attachments, walk
-from collector.errors import Blocked, ConfigError, FetchError
+from collector.errors import Blocked, ConfigError, FetchError, ResourceLimit, StoreError, TooLarge
 from collector.fetch import Fetcher, FetchSettings, decode_page
 from collector.store.raw import RawStore
 from collector.store.state import CrawlState, StateRow, utcnow_iso
 
 Progress = Callable[..., None]
+PORTAL_BUDGET = "portal_budget"  # error code of a page left for the next run (not fetched: not a failure)
 
 
 @dataclass(slots=True)
@@ -73,6 +74,8 @@ class BatchStats:
     documents: int = 0
     records: int = 0
     document_errors: int = 0
+    fetch_failures: int = 0        # failed fetches written to ``documents`` this time
+    quarantined: list[str] = field(default_factory=list)  # unreadable dataset files set aside on open
     rows_written: dict[str, int] = field(default_factory=dict)
     report_ids: list[str] = field(default_factory=list)
 
@@ -184,6 +187,7 @@ class CrawlSession:
         self.raw = RawStore(out_root)
         self.progress = progress
         self._runs: dict[str, asyncio.Future[StateRow]] = {}
+        self.fatal: StoreError | None = None  # the disk filled up (or went read-only): the run must fail
 
     def _emit(self, event: str, **info: Any) -> None:
         if self.progress is not None:
@@ -204,22 +208,42 @@ class CrawlSession:
             return self.raw.get(row.sha256)
         return None
 
+    def _spent(self, prev: StateRow | None) -> tuple[float, str | None]:
+        """Seconds a failing URL already cost in this budget window (earlier task attempts)."""
+        if prev is None or prev.status not in ("failed", "blocked") or not prev.spent or not prev.spent_since:
+            return 0.0, None
+        try:
+            age = (datetime.now(UTC) - datetime.fromisoformat(prev.spent_since)).total_seconds()
+        except ValueError:
+            return 0.0, None
+        return (prev.spent, prev.spent_since) if age < self.fetcher.settings.url_budget_window else (0.0, None)
+
     async def _get(self, url: str, portal: Portal, kind: str, parent: str | None) -> StateRow:
         """Fetch conditionally, store the body, record the state."""
+        try:
+            return await self._fetch_store(url, portal, kind, parent)
+        except StoreError as exc:  # raw store or state: a full disk ends the run, whoever awaited it
+            self.fatal = self.fatal or exc
+            raise
+
+    async def _fetch_store(self, url: str, portal: Portal, kind: str, parent: str | None) -> StateRow:
         prev = self.state.get(url)
         # validators are sent only for a body we still hold intact: a 304 must have something to reuse
         have = prev is not None and prev.status in ("new", "unchanged") and self.raw.valid(prev.sha256)
-        cap = self.fetcher.settings.max_attachment_bytes if kind == "attachment" else None
+        st = self.fetcher.settings
+        cap = {"attachment": st.max_attachment_bytes, "listing": st.max_listing_bytes}.get(kind)
         row = StateRow(url=url, portal_id=portal.id, kind=kind, parent_url=parent, fetched_at=utcnow_iso())
+        spent, since = self._spent(prev)
         try:
             r = await self.fetcher.fetch(url, allowed_domains=portal.allowed_domains,
                                          etag=prev.etag if have and prev else None,
                                          last_modified=prev.last_modified if have and prev else None,
-                                         max_bytes=cap)
+                                         max_bytes=cap, budget=st.url_budget - spent)
         except FetchError as exc:
             row.status = "blocked" if isinstance(exc, Blocked) else "failed"
             row.http_status = getattr(exc, "status", None)
             row.error_code, row.error = exc.code, str(exc)
+            row.spent, row.spent_since = spent + getattr(exc, "spent", 0.0), since or row.fetched_at
             self.state.record(row)
             return row
         row.http_status, row.final_url = r.status, r.final_url
@@ -237,12 +261,24 @@ class CrawlSession:
         return row
 
     async def get_text(self, url: str, portal: Portal) -> str:
-        """A listing page's text (for the discovery walk); raises the fetch error."""
-        row = await self.get(url, portal, "listing")
+        """A listing page's text (for the discovery walk); raises the fetch error.
+
+        Tag soup is refused before discovery builds a tree of it (as the HTML extractor does)."""
+        from collector.extract.limits import DEFAULT_LIMITS, check_markup
+
+        try:
+            row = await self.get(url, portal, "listing")
+        except StoreError as exc:  # the walk goes on (and fails fast); discover() raises it after
+            raise FetchError(f"{url}: {exc}") from exc
         body = self.body(row)
         if body is None:
             raise _error_from_row(row)
-        return _decode(body, row)
+        text = _decode(body, row)
+        try:  # discovery's bs4 tree keeps the Word runs: counted, with a matching allowance
+            check_markup(text, DEFAULT_LIMITS, len(body), bytes_per_tag=10)
+        except ResourceLimit as exc:
+            raise TooLarge(f"{url}: {exc}") from None
+        return text
 
     # -- stages -----------------------------------------------------------------------------------
 
@@ -254,6 +290,8 @@ class CrawlSession:
         res = await walk(portal.seeds(years), lambda u: self.get_text(u, portal), CMS_ADAPTERS, cms=portal.cms,
                          max_pages=portal.max_pages, workers=workers, portal_id=portal.id, portal_name=portal.name,
                          years=set(years) if years else None, deadline=time.monotonic() + st.portal_budget)
+        if self.fatal is not None:
+            raise self.fatal
         if res.seeds_ok == 0 and res.errors:
             raise res.errors[0][1]
         return res.candidates, res
@@ -289,7 +327,8 @@ class CrawlSession:
         async def one(c: Candidate) -> list[FetchedRef]:
             async with sem:
                 if time.monotonic() > deadline:  # the time cap: left for the next run, recorded as such
-                    row = StateRow(url=c.url, portal_id=portal.id, kind="page", status="failed", error_code="timeout",
+                    row = StateRow(url=c.url, portal_id=portal.id, kind="page", status="failed",
+                                   error_code=PORTAL_BUDGET,
                                    error=f"portal time budget ({st.portal_budget:.0f}s) used up before this page",
                                    fetched_at=utcnow_iso())
                     self.state.record(row)
@@ -314,8 +353,8 @@ def _error_from_row(row: StateRow) -> FetchError:
     from collector import errors
 
     for cls in (errors.Blocked, errors.OffAllowList, errors.PrivateAddress, errors.RobotsDisallowed,
-                errors.TooLarge, errors.FetchTimeout, errors.HttpStatusError, errors.TransportError,
-                errors.TooManyRedirects):
+                errors.TooLarge, errors.FetchTimeout, errors.UrlBudgetSpent, errors.HttpStatusError,
+                errors.TransportError, errors.TooManyRedirects):
         if cls.code == row.error_code:
             exc = cls(row.error or cls.code)
             exc.status = row.http_status  # type: ignore[attr-defined]
@@ -352,12 +391,56 @@ def _process_group(docs: list[tuple[bytes, Any]]) -> list[Any]:
     return outs
 
 
+def _failure_key(ref: FetchedRef) -> str:
+    return f"{ref.error_code}:{ref.http_status or ''}"
+
+
+def _failure_outcome(ref: FetchedRef) -> Any:
+    """A fetch failure as a ``documents`` row: no bytes, no sha256, the error and its code."""
+    from collector.pipeline import Outcome
+
+    c = ref.candidate
+    doc = {"source_url": ref.url, "document_sha256": None, "media_type": None, "size": None,
+           "status": "blocked" if ref.status == "blocked" else "fetch_failed", "error_code": ref.error_code,
+           "error": ref.error, "extractor": None, "report_id": None, "report_year": c.year,
+           "portal_id": c.portal_id, "parent_url": ref.parent_url, "raw_path": None, "http_status": ref.http_status,
+           "encoding": None, "parser_version": None,  # nothing was parsed
+           "processed_at": datetime.fromisoformat(ref.fetched_at) if ref.fetched_at else datetime.now(UTC)}
+    return Outcome(None, doc, None)
+
+
+def _reconcile(state: CrawlState, notes: list[dict[str, Any]]) -> bool:
+    """After the store quarantined a damaged file, forget what was processed: its rows are gone,
+    and the next pass re-parses every document from the raw store (no network). True if reset."""
+    epoch = f"{notes[-1].get('at')} {notes[-1].get('path')}" if notes else ""
+    if epoch and epoch != (state.get_meta("quarantine_epoch") or ""):
+        state.forget_processed()
+        state.set_meta("quarantine_epoch", epoch)
+        return True
+    return False
+
+
+def prepare_output(out_root: str | Path) -> list[str]:
+    """Open the output root at the start of a run: the dataset repairs itself (rolls pending
+    commits forward, removes uncommitted files, quarantines unreadable ones) and, if a file was
+    quarantined, the crawl state forgets what was processed so this run rebuilds the lost rows
+    from the raw store. Returns the damaged files found now ("path: reason")."""
+    from collector.store.dataset import Dataset
+
+    dataset = Dataset(out_root)
+    with CrawlState(out_root) as state:
+        _reconcile(state, dataset.quarantine_notes())
+    return [f"{n['path']}: {n['reason']}" for n in dataset.quarantined]
+
+
 def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: CrawlState | None = None,
                  force: bool = False, batch_size: int = 100) -> BatchStats:
     """Parse, validate and store the fetched documents, grouped by candidate.
 
     A candidate whose documents are all unchanged and already processed is skipped, so a re-run
-    writes nothing; ``force`` re-processes everything (after a parser upgrade).
+    writes nothing; ``force`` re-processes everything (after a parser upgrade). A document that
+    could not be fetched (404, robots, time budget, anti-bot) is stored as a ``documents`` row
+    with its error, once per distinct failure.
     """
     from collector.parse import record as _record
     from collector.store.dataset import Dataset
@@ -375,30 +458,50 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
     dataset: Dataset | None = None
     pending: list[Any] = []
     done: list[FetchedRef] = []
+    failed: list[FetchedRef] = []
 
     def flush() -> None:
         nonlocal dataset
         if not pending:
             return
-        dataset = dataset or Dataset(out)
+        if dataset is None:
+            dataset = Dataset(out)  # opening repairs: may quarantine a damaged file
+            stats.quarantined += [f"{n['path']}: {n['reason']}" for n in dataset.quarantined]
+            _reconcile(st, dataset.quarantine_notes())
         ws = dataset.write(pending)
         for k, v in ws.rows.items():
             stats.rows_written[k] = stats.rows_written.get(k, 0) + v
         for r in done:
             if r.sha256:
                 st.mark_processed(r.url, r.sha256, version)
+        for r in failed:
+            st.mark_failure_recorded(r.url, _failure_key(r))
         pending.clear()
         done.clear()
+        failed.clear()
+
+    def record_failures(bad: list[FetchedRef]) -> None:
+        for r in bad:
+            if r.error_code == PORTAL_BUDGET:
+                continue  # not attempted this run: nothing happened to the document
+            row = st.get(r.url)
+            if force or row is None or row.failure_recorded != _failure_key(r):
+                pending.append(_failure_outcome(r))
+                failed.append(r)
+                stats.fetch_failures += 1
 
     try:
+        _reconcile(st, Dataset(out, repair=False).quarantine_notes())
         for group in groups.values():
             page = next((r for r in group if r.kind == "page"), group[0])
+            record_failures([r for r in group if not r.ok])
             if not page.ok:
                 stats.skipped_failed += 1
                 continue
             good = [page] + [r for r in group if r is not page and r.ok]
             if not force and all(r.status == "unchanged" and (row := st.get(r.url)) is not None
                                  and row.processed_sha256 == r.sha256 and row.processed_version == version
+                                 and row.failure_recorded is None  # its failure row must be replaced
                                  for r in good):
                 stats.skipped_unchanged += 1
                 continue
@@ -476,6 +579,8 @@ async def acollect(portals: Sequence[Portal], years: Iterable[int] | str | None,
     out = Path(out_root)
     out.mkdir(parents=True, exist_ok=True)
     summaries = [PortalSummary(p.id, p.name) for p in portals]
+    if process:
+        prepare_output(out)
     loop = asyncio.get_running_loop()
     with CrawlState(out) as state, ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-process") as pool:
         async with Fetcher(_settings(settings, allow_loopback)) as fetcher:
@@ -521,4 +626,4 @@ def collect(portals: Sequence[Portal], years: Iterable[int] | str | None = None,
 
 __all__ = ["BatchStats", "Candidate", "CrawlSession", "FetchedRef", "PortalSummary", "RunSummary", "acollect",
            "adiscover_portal", "afetch_candidates", "collect", "default_years", "discover_portal",
-           "fetch_candidates", "parse_years", "process_refs"]
+           "fetch_candidates", "parse_years", "prepare_output", "process_refs"]

@@ -40,6 +40,7 @@ class SourceContext:
     parent_url: str | None = None
     raw_path: str | None = None
     hint: str | None = None  # file extension, only to break ties inside OLE containers
+    assume_report: bool = False  # parse a legacy document the recogniser refuses (the reason goes to parse_warnings)
 
 
 @dataclass
@@ -75,7 +76,8 @@ def process_document(data: bytes, ctx: SourceContext | None = None) -> Outcome:
         if ctx.title and "ArticleTitle" not in doc.meta:
             doc.meta["ArticleTitle"] = ctx.title
         result = document_to_record(doc, source_url=ctx.source_url, sha256=sha, year_hint=ctx.report_year,
-                                    agency_hint=ctx.agency_name, region_hint=ctx.region)
+                                    agency_hint=ctx.agency_name, region_hint=ctx.region,
+                                    assume_report=ctx.assume_report)
     except CollectorError as exc:
         status = "not_a_report" if isinstance(exc, NotAReport) else "failed"
         row = _doc_row(data, sha, ctx, media_type=media, status=status, error_code=exc.code, error=str(exc))
@@ -122,6 +124,8 @@ def process_candidate(docs: list[tuple[bytes, SourceContext]]) -> list[Outcome]:
         return outcomes
     best = max(parsed, key=_score)
     page = outcomes[0]
+    if page.record is not None and page.record.get("format_version") == "legacy" and page.record["parse_status"] == "ok":
+        best = page  # a legacy page that states figures carries the report; attached 统计表 join it below
     if best is not page and best.record is not None:
         # The report is identified by its page (URL, title, page metadata) even when the
         # numbers come from an attachment.
@@ -139,6 +143,8 @@ def process_candidate(docs: list[tuple[bytes, SourceContext]]) -> list[Outcome]:
         rec["canonical_url"] = canonical_url(page_url) if page_url and "://" in page_url else rec.get("canonical_url")
         rec["validation"] = [f.as_dict() for f in validate_record(rec)]
         best.document["report_id"], best.document["report_year"] = rec["report_id"], rec.get("report_year")
+    if best.record is not None and best.record.get("format_version") == "legacy":
+        _merge_attached_annexes(best, docs, outcomes)
     for o in outcomes:
         if o is not best and o.record is not None:
             o.document["status"] = "superseded"
@@ -146,3 +152,31 @@ def process_candidate(docs: list[tuple[bytes, SourceContext]]) -> list[Outcome]:
             o.record = None
             o.cells = {}
     return outcomes
+
+
+def _merge_attached_annexes(best: Outcome, docs: list[tuple[bytes, SourceContext]], outcomes: list[Outcome]) -> None:
+    """A legacy page whose 统计表 is attached (and refused on its own as a bare form): its figures join the record."""
+    from collector.parse.legacy import attached_annex, merge_annex
+
+    rec = best.record
+    assert rec is not None
+    merged = False
+    for (data, ctx), o in zip(docs, outcomes, strict=True):
+        legacy_attachment = o.record is not None and o.record.get("format_version") == "legacy"
+        if o is best or not (isinstance(o.error, NotAReport) or legacy_attachment):
+            continue
+        try:
+            doc = bytes_to_document(data, source_url=ctx.source_url, hint=ctx.hint, encoding=ctx.encoding)
+        except CollectorError:
+            continue
+        annex = attached_annex(doc)
+        if not annex.values:
+            continue
+        name = (ctx.source_url or "attachment").rstrip("/").rsplit("/", 1)[-1]
+        merge_annex(rec, best.cells, annex, f"attachment {name}:")
+        o.document.update(status="superseded", report_id=rec["report_id"], report_year=rec.get("report_year"),
+                          error_code=None, error=None)
+        o.record, o.cells = None, {}
+        merged = True
+    if merged:
+        rec["validation"] = [f.as_dict() for f in validate_record(rec)]

@@ -68,11 +68,15 @@ def _walk(prefix: str, node: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     return out
 
 
+NUMBER_SECTIONS = ("s2", "s3", "s4", "legacy")  # the read figures; ``legacy`` holds the 2008–2018 reports'
+
+
 @cache
 def number_fields() -> tuple[NumberField, ...]:
     out = []
     for path, spec in _walk("", json_schema()):
-        if path.split(".")[0] in ("s2", "s3", "s4"):
+        types = spec.get("type")
+        if path.split(".")[0] in NUMBER_SECTIONS and isinstance(types, list) and {"integer", "number"} & set(types):
             kind = next(t for t in spec["type"] if t != "null")
             out.append(NumberField(path, kind, spec["x-label-zh"], spec["x-unit"], tuple(spec["x-formats"]),
                                    signed="minimum" not in spec))
@@ -90,6 +94,9 @@ def _arrow_type(spec: dict[str, Any]) -> pa.DataType:
     types = spec.get("type", "string")
     t = next((x for x in ([types] if isinstance(types, str) else types) if x != "null"), "string")
     if t == "array":
+        props = (spec.get("items") or {}).get("properties")
+        if props:  # a list of objects (text.sections): a list of structs of strings
+            return pa.list_(pa.struct([(k, pa.string()) for k in props]))
         return pa.list_(pa.string())
     if t == "integer":
         return pa.int64()

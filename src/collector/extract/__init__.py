@@ -12,13 +12,15 @@ from collections.abc import Callable
 from collector.errors import UnsupportedFormat
 from collector.extract.docx import docx_to_document
 from collector.extract.html import html_to_document
+from collector.extract.limits import DEFAULT_LIMITS, check_size
 from collector.extract.ocr import image_to_document
 from collector.extract.office import doc_to_document, wps_to_document
 from collector.extract.pdf import pdf_to_document
 from collector.extract.sniff import sniff
 from collector.extract.text import text_to_document
 from collector.extract.xlsx import et_to_document, xls_to_document, xlsx_to_document
-from collector.models import Document
+from collector.fetch.charset import strip_controls
+from collector.models import Document, Paragraph, Table
 
 Extractor = Callable[..., Document]
 
@@ -38,7 +40,8 @@ EXTRACTORS: dict[str, Extractor] = {
 def bytes_to_document(
     data: bytes, *, source_url: str | None = None, hint: str | None = None, encoding: str | None = None
 ) -> Document:
-    """Sniff ``data`` and run the matching extractor."""
+    """Sniff ``data`` and run the matching extractor (size cap first; control characters out)."""
+    check_size(data, DEFAULT_LIMITS)
     if not data or not data.strip():
         raise UnsupportedFormat("empty document")
     kind = sniff(data, hint)
@@ -49,7 +52,21 @@ def bytes_to_document(
         raise UnsupportedFormat(f"no extractor for {kind} documents is installed")
     doc = fn(data, source_url=source_url, encoding=encoding)
     doc.meta.setdefault("sniffed", kind)
+    return sanitize(doc)
+
+
+def sanitize(doc: Document) -> Document:
+    """Strip NUL/control characters from every string a binary format's extractor returned
+    (a PDF text layer or a DOCX run can carry them; HTML and text are clean from the decoder)."""
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            block.text = strip_controls(block.text, " ")  # a block stays one line
+        elif isinstance(block, Table):
+            block.rows = [[strip_controls(c, " ") for c in row] for row in block.rows]
+    for key, value in doc.meta.items():
+        if isinstance(value, str):
+            doc.meta[key] = strip_controls(value, " ")
     return doc
 
 
-__all__ = ["EXTRACTORS", "bytes_to_document", "sniff"]
+__all__ = ["EXTRACTORS", "bytes_to_document", "sanitize", "sniff"]

@@ -1,24 +1,28 @@
-"""HTML report pages -> Document (bs4 + lxml).
+"""HTML report pages -> Document (lxml).
 
 Finds the article body the way the CMS families mark it (TRS ``.trs_editor_view`` /
 ``.TRS_Editor`` / ``#zoom``, UCAP ``<ucapcontent>``, common ``.article`` containers), keeps page
 metadata (``ArticleTitle``, ``PubDate``, the 信息公开 metadata block) for the parser, and turns
 every data ``<table>`` into a span-resolved grid. Word-pasted markup (runs of ``<span>``/``<font>``
 around every digit, ``<br>`` inside labels) collapses into plain cell text.
+
+lxml's own tree, not BeautifulSoup's: the same libxml2 parse at a quarter of the memory (a bs4
+tree costs ~25x the page, 250x for tag soup, 90x for a page of NULs); with the guards of
+:func:`~collector.extract.limits.check_markup` the whole path stays within ~20x its input
+(``bench/bench_memory.py``).
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+import lxml.html
+from lxml import etree
 
-from collector.errors import UnsupportedFormat
+from collector.errors import CorruptFile, UnsupportedFormat
 from collector.extract.decode import decode_bytes
+from collector.extract.limits import ExtractLimits, check_markup, check_size, guarded
 from collector.models import Document, Paragraph, Table, grid_from_spans
-
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 BODY_SELECTORS = (
     ".trs_editor_view", ".TRS_Editor", "#zoom", "ucapcontent", "#UCAP-CONTENT", ".TRS_UEDITOR",
@@ -27,6 +31,7 @@ BODY_SELECTORS = (
 )
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed", "svg", "button",
          "select", "option", "textarea", "nav", "input"}
+_NO_TEXT = {"script", "style", "template"}  # never text, wherever they sit (bs4's get_text skips them too)
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "center",
           "blockquote", "pre", "dd", "dt", "dl", "header", "footer", "form", "ucapcontent", "ucaptitle", "tr", "hr"}
 _META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "Keywords", "Description", "SiteName", "ColumnName",
@@ -34,10 +39,20 @@ _META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "Keywords", "Descript
 _WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 MAX_TABLE_CELLS = 20_000
 
+# no_network: never fetch a DTD; comments and PIs are dropped by the parser, not walked.
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
-def html_to_document(data: bytes, *, source_url: str | None = None, encoding: str | None = None) -> Document:
+
+@guarded("HTML")
+def html_to_document(data: bytes, *, source_url: str | None = None, encoding: str | None = None,
+                     limits: ExtractLimits | dict[str, object] | None = None) -> Document:
+    lim = ExtractLimits.resolve(limits)
+    check_size(data, lim, markup=True)
     text, enc = decode_bytes(data, encoding)
-    return str_to_document(text, encoding=enc, source_url=source_url)
+    size = len(data)
+    del data
+    return str_to_document(text, encoding=enc, source_url=source_url, limits=lim, size=size)
 
 
 # Inline run wrappers of Word-pasted HTML (a <span><font> around every digit) carry no structure;
@@ -45,43 +60,62 @@ def html_to_document(data: bytes, *, source_url: str | None = None, encoding: st
 _INLINE_TAGS = re.compile(r"</?(?:span|font|o:p|b|strong|i|em|u|sup|sub|st1:[a-z]+)(?:\s[^>]*)?>", re.I)
 
 
-def str_to_document(html: str, *, encoding: str | None = None, source_url: str | None = None) -> Document:
-    soup = BeautifulSoup(_INLINE_TAGS.sub("", html), "lxml", multi_valued_attributes=None)
+def str_to_document(html: str, *, encoding: str | None = None, source_url: str | None = None,
+                    limits: ExtractLimits | None = None, size: int | None = None) -> Document:
+    """``html`` (decoded, control characters stripped) -> Document; ``size``: its bytes on the wire."""
+    lim = limits or ExtractLimits.resolve(None)
+    html = _XML_DECL.sub("", _INLINE_TAGS.sub("", html), count=1)
+    check_markup(html, lim, size)
+    try:
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:  # "Document is empty"; control characters
+        raise UnsupportedFormat(f"HTML page has no body text ({exc})") from None
+    del html
+    # script/style text is never content (nor counted when choosing the body); their tails are
+    etree.strip_elements(root, *_NO_TEXT, with_tail=False)
     meta: dict[str, object] = {"encoding": encoding, "source_url": source_url}
     wanted = {n.lower(): n for n in _META_NAMES}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         name = str(tag.get("name") or "").lower()
-        if name in wanted and tag.get("content") and wanted[name] not in meta:
-            meta[wanted[name]] = str(tag["content"]).strip()
-    if soup.title and soup.title.string:
-        meta["html_title"] = soup.title.string.strip()
-    for tag in soup.find_all(["ucaptitle", "publishtime"]):
-        meta[tag.name] = tag.get_text(" ", strip=True)
+        content = tag.get("content")
+        if name in wanted and content and wanted[name] not in meta:
+            meta[wanted[name]] = content.strip()
+    title = root.find(".//title")
+    if title is not None and len(title) == 0 and title.text and title.text.strip():
+        meta["html_title"] = title.text.strip()
+    for tag in root.iter("ucaptitle", "publishtime"):
+        meta[tag.tag] = " ".join(_strings(tag))
 
-    body = _find_body(soup)
-    if body is None:
-        raise UnsupportedFormat("HTML page has no body text")
+    body = _find_body(root)
+    page_body = root.find("body")
     # Text outside the article body (metadata blocks: 索引号, 发布日期) is kept for the parser.
-    if body is not soup.body and soup.body is not None:
-        outside = soup.body.get_text("\n", strip=True)
-        meta["page_text"] = outside[:6000]
-    walker = _Walker()
+    if page_body is not None and body is not page_body:
+        meta["page_text"] = "\n".join(_strings(page_body))[:6000]
+    walker = _Walker(lim)
     walker.walk(body)
     walker.flush()
-    blocks = walker.blocks
-    if not blocks:
+    if not walker.blocks:
         raise UnsupportedFormat("HTML page has no text")
-    return Document(blocks=blocks, media_type="html", extractor="bs4-lxml", meta=meta)
+    return Document(blocks=walker.blocks, media_type="html", extractor="lxml", meta=meta)
 
 
-def _find_body(soup: BeautifulSoup) -> Tag | None:
+def _strings(el: etree._Element) -> list[str]:
+    """Stripped, non-empty text nodes (bs4's ``get_text(sep, strip=True)``)."""
+    return [s for s in (t.strip() for t in el.itertext()) if s]
+
+
+def _text_len(el: etree._Element) -> int:
+    return sum(map(len, el.itertext()))
+
+
+def _find_body(root: etree._Element) -> etree._Element:
     """The CMS article container, by priority of BODY_SELECTORS, in one pass over the tree."""
     ranks: dict[str, int] = {sel: i for i, sel in enumerate(BODY_SELECTORS)}
-    found: dict[int, list[Tag]] = {}
-    for tag in soup.find_all(True):
-        keys = [tag.name]
+    found: dict[int, list[etree._Element]] = {}
+    for tag in root.iter(etree.Element):
+        keys = [tag.tag]
         if tag.get("id"):
-            keys.append("#" + str(tag["id"]))
+            keys.append("#" + str(tag.get("id")))
         keys.extend("." + c for c in str(tag.get("class") or "").split())
         for k in keys:
             rank = ranks.get(k)
@@ -89,61 +123,72 @@ def _find_body(soup: BeautifulSoup) -> Tag | None:
                 found.setdefault(rank, []).append(tag)
     for rank in sorted(found):
         # the body must hold the report: prefer the candidate with the most text
-        size, best = max(((len(t.get_text()), t) for t in found[rank]), key=lambda x: x[0])
+        size, best = max(((_text_len(t), t) for t in found[rank]), key=lambda x: x[0])
         if size > 200:
             return best
-    return soup.body or soup
+    body = root.find("body")
+    return body if body is not None else root
 
 
 def _clean(s: str) -> str:
     return _WS.sub(" ", s).strip()
 
 
-def cell_text(td: Tag) -> str:
+def cell_text(td: etree._Element) -> str:
     """A cell's text with wrapped labels joined ("商业<br>企业" -> "商业企业")."""
-    text = td.get_text()
+    text = "".join(td.itertext())
     text = re.sub(r"\s*\n\s*", "", text)
     return _clean(text)
 
 
-def _span(td: Tag, attr: str) -> int:
+def _span(td: etree._Element, attr: str) -> int:
     raw = str(td.get(attr, "1") or "1")
     m = re.match(r"\s*(\d+)", raw)
     return int(m.group(1)) if m else 1
 
 
-def table_to_grid(table: Tag, where: str) -> Table:
+def _cells(tr: etree._Element) -> list[etree._Element]:
+    return [c for c in tr if c.tag in ("td", "th")]
+
+
+def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_CELLS) -> Table:
     rows: list[list[tuple[str, int, int]]] = []
     ncells = 0
     for tr in _own_rows(table):
         row = []
-        for td in tr.find_all(["td", "th"], recursive=False):
+        for td in _cells(tr):
             row.append((cell_text(td), _span(td, "rowspan"), _span(td, "colspan")))
             ncells += 1
-        if ncells > MAX_TABLE_CELLS:
+        if ncells > max_cells:
             break
         rows.append(row)
     return grid_from_spans(rows, where=where)
 
 
-def _own_rows(table: Tag) -> list[Tag]:
-    out: list[Tag] = []
-    for child in table.children:
-        if isinstance(child, Tag):
-            if child.name == "tr":
-                out.append(child)
-            elif child.name in ("thead", "tbody", "tfoot"):
-                out.extend(c for c in child.children if isinstance(c, Tag) and c.name == "tr")
+def _own_rows(table: etree._Element) -> list[etree._Element]:
+    out: list[etree._Element] = []
+    for child in table:
+        if child.tag == "tr":
+            out.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            out.extend(c for c in child if c.tag == "tr")
     return out
 
 
 class _Walker:
-    """Depth-first walk producing paragraphs and tables in reading order."""
+    """Depth-first walk producing paragraphs and tables in reading order, within the block cap."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: ExtractLimits) -> None:
         self.blocks: list[Paragraph | Table] = []
         self.buf: list[str] = []
         self.ntables = 0
+        self.cells = 0
+        self.limits = limits
+
+    def _add(self, block: Paragraph | Table) -> None:
+        if len(self.blocks) >= self.limits.max_blocks:
+            raise CorruptFile(f"HTML page has more than {self.limits.max_blocks} text blocks (cap)")
+        self.blocks.append(block)
 
     def flush(self) -> None:
         text = "".join(self.buf)
@@ -151,21 +196,19 @@ class _Walker:
         for line in text.split("\n"):
             line = _clean(line)
             if line:
-                self.blocks.append(Paragraph(line, where=f"paragraph {len(self.blocks) + 1}"))
+                self._add(Paragraph(line, where=f"paragraph {len(self.blocks) + 1}"))
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if type(child).__name__ in ("Comment", "Doctype", "ProcessingInstruction", "Declaration", "CData"):
-                    continue
-                self.buf.append(str(child).replace("\n", " "))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name in _SKIP:
-                continue
-            if name == "br":
+    def _text(self, s: str | None) -> None:
+        if s:
+            self.buf.append(s.replace("\n", " "))
+
+    def walk(self, node: etree._Element) -> None:
+        self._text(node.text)
+        for child in node:
+            name = child.tag
+            if not isinstance(name, str) or name in _SKIP:
+                pass  # a comment/PI the parser kept, or a non-content element: its tail still counts
+            elif name == "br":
                 self.buf.append("\n")
             elif name == "table":
                 self._table(child)
@@ -175,18 +218,22 @@ class _Walker:
                 self.flush()
             else:
                 self.walk(child)
+            self._text(child.tail)
 
-    def _table(self, table: Tag) -> None:
+    def _table(self, table: etree._Element) -> None:
         # A layout table (one that holds other tables, or a single cell) is walked as content.
         rows = _own_rows(table)
-        ncells = sum(1 for tr in rows for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th"))
-        if ncells <= 1 or table.find("table") is not None:
+        ncells = sum(len(_cells(tr)) for tr in rows)
+        if ncells <= 1 or table.find(".//table") is not None:
             self.flush()
             self.walk(table)
             self.flush()
             return
         self.flush()
         self.ntables += 1
+        self.cells += ncells
+        if self.cells > self.limits.max_cells:
+            raise CorruptFile(f"HTML page has more than {self.limits.max_cells} table cells (cap)")
         grid = table_to_grid(table, where=f"table {self.ntables}")
         if grid.rows:
-            self.blocks.append(grid)
+            self._add(grid)

@@ -30,6 +30,14 @@ class ExtractLimits:
     """Per-document caps. Defaults fit real annual reports (5-40 pages, < 10 MB) with headroom."""
 
     max_bytes: int = 64 * 1024 * 1024
+    # HTML, plain text and each XML part of a DOCX/XLSX: a report is < 2 MB of it, and a parsed
+    # tree costs up to ~20x its input (bench/bench_memory.py)
+    max_markup_bytes: int = 16 * 1024 * 1024
+    # '<' of an HTML page once Word runs are dropped: this many, plus one per 16 bytes (real pages
+    # have one per 15-60 bytes; tag soup one per 3-4)
+    max_tags: int = 50_000
+    max_control_share: float = 0.01  # NUL/C0 bytes in HTML/text beyond this share: binary, not a page
+    max_blocks: int = 50_000         # paragraphs + tables of one document (a report has < 5,000)
     max_pages: int = 300
     max_seconds: float = 120.0
     # zip containers (DOCX / XLSX)
@@ -90,9 +98,38 @@ class Deadline:
             raise ResourceLimit(f"time cap of {self.seconds:g} s hit while extracting the {what}")
 
 
-def check_size(data: bytes, limits: ExtractLimits) -> None:
-    if len(data) > limits.max_bytes:
-        raise ResourceLimit(f"document of {len(data)} bytes is over the {limits.max_bytes} byte cap")
+def check_size(data: bytes, limits: ExtractLimits, *, markup: bool = False) -> None:
+    """The size cap, checked before any parsing; ``markup`` (HTML, text) also refuses binary data.
+
+    NUL and other C0 control bytes never belong in a page (HTML makes them parse errors); a page
+    made of them (19 MB of NULs behind 19 KB of gzip) is refused here in one pass, and the few a
+    real page carries are stripped by the decoder. UTF-16 text is exempt: its NULs are letters.
+    """
+    cap = min(limits.max_bytes, limits.max_markup_bytes) if markup else limits.max_bytes
+    if len(data) > cap:
+        raise ResourceLimit(f"document of {len(data)} bytes is over the {cap} byte cap")
+    if markup and data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        controls = len(data) - len(data.translate(None, CONTROL_BYTES))
+        if controls > limits.max_control_share * len(data) and controls > 64:
+            raise CorruptFile(f"not a text document: {controls} of its {len(data)} bytes are NUL/control bytes")
+
+
+def check_markup(html: str, limits: ExtractLimits, size: int | None = None, bytes_per_tag: int = 16) -> None:
+    """Refuse tag soup before it becomes a tree: lxml spends ~300 bytes per element (bs4 ~900),
+    so the tag count, not the byte count, bounds the memory of a page like ``<p>x<p>x<p>x...``.
+
+    ``size`` is the page's size in bytes (default: its length in characters). A page may hold
+    ``max_tags`` tags plus one per ``bytes_per_tag`` bytes: report HTML without its Word runs has
+    one per 15-60 bytes (16), a page with its ``<span>``/``<font>`` runs one per ~12 (10).
+    """
+    tags = html.count("<")
+    cap = limits.max_tags + (len(html) if size is None else size) // bytes_per_tag
+    if tags > cap:
+        raise ResourceLimit(f"HTML page has {tags} tags (cap {cap} for its size)")
+
+
+# C0 controls except TAB, LF, CR and FF (text layers break pages with it), and DEL
+CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
 
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -125,6 +162,10 @@ def open_safe_zip(data: bytes, limits: ExtractLimits, kind: str) -> zipfile.ZipF
             )
     if total > limits.max_unzipped_bytes:
         raise ResourceLimit(f"{kind} inflates to {total} bytes (cap {limits.max_unzipped_bytes})")
+    for info in infos:  # XML becomes a tree at ~20x its size: capped like HTML, not like media
+        if info.filename.lower().endswith(".xml") and info.file_size > limits.max_markup_bytes:
+            raise ResourceLimit(f"{kind} part {info.filename} inflates to {info.file_size} bytes "
+                                f"(cap {limits.max_markup_bytes} for an XML part)")
     for info in infos:
         name = info.filename.lower()
         if name.endswith((".xml", ".rels", ".vml")):

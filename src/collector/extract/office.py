@@ -184,6 +184,7 @@ def _via_docx(kind: str, ext: str):  # noqa: ANN202 - returns an extractor
                 limits: ExtractLimits | dict[str, Any] | None = None) -> Document:
         from collector.extract.docx import docx_to_document
 
+        check_size(data, ExtractLimits.resolve(limits))  # before LibreOffice is even looked for
         src = "rtf" if data[:5] == b"{\\rtf" else ext  # RTF saved as .doc is common on portals
         converted = convert_one(data, "docx", source_ext=src, limits=limits)
         doc = docx_to_document(converted, source_url=source_url, limits=limits)

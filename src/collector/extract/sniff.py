@@ -7,6 +7,7 @@ formats that share a container (OLE: doc / wps / xls / et).
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 
@@ -116,13 +117,10 @@ def _looks_like_text(data: bytes) -> bool:
         return False
     for enc in ("utf-8", "gb18030"):
         try:
-            text = sample.decode(enc)
+            # incremental: a multi-byte character cut at the end of the sample is not an error
+            text = codecs.getincrementaldecoder(enc)().decode(sample, final=False)
         except UnicodeDecodeError:
-            # a multi-byte char may be cut at the end of the sample
-            try:
-                text = sample[:-3].decode(enc)
-            except UnicodeDecodeError:
-                continue
+            continue
         printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
         return printable / max(1, len(text)) > 0.95
     return False

@@ -43,6 +43,7 @@ def xlsx_to_document(
     except Exception as e:  # openpyxl raises KeyError, InvalidFileException, XML errors...
         raise CorruptFile(f"XLSX could not be opened ({type(e).__name__}: {e})") from None
     blocks: list[Block] = []
+    sheet_names = [ws.title for ws in wb.worksheets]
     try:
         for ws in wb.worksheets:
             deadline.check(f"sheet {ws.title}")
@@ -60,8 +61,10 @@ def xlsx_to_document(
             blocks.extend(sheet_blocks(values, merged, ws.title, lim))
     finally:
         wb.close()
-    return Document(blocks=blocks, media_type="xlsx", extractor="openpyxl",
-                    meta={"source_url": source_url} if source_url else {})
+    meta: dict[str, Any] = {"sheet_names": sheet_names}  # a year may be all a sheet name says
+    if source_url:
+        meta["source_url"] = source_url
+    return Document(blocks=blocks, media_type="xlsx", extractor="openpyxl", meta=meta)
 
 
 @guarded("XLS")
@@ -85,6 +88,7 @@ def xls_to_document(
     except Exception:  # noqa: BLE001 - anything xlrd cannot read goes to LibreOffice
         return _via_libreoffice(data, source_url, lim, media_type)
     blocks: list[Block] = []
+    sheet_names = list(book.sheet_names())
     try:
         for idx in range(book.nsheets):
             sh = book.sheet_by_index(idx)
@@ -106,8 +110,11 @@ def xls_to_document(
         raise CorruptFile(f"{media_type.upper()} sheet could not be read ({type(e).__name__}: {e})") from None
     finally:
         book.release_resources()
+    meta: dict[str, Any] = {"sheet_names": sheet_names}
+    if source_url:
+        meta["source_url"] = source_url
     return Document(blocks=blocks, media_type=media_type, extractor="xlrd",  # type: ignore[arg-type]
-                    meta={"source_url": source_url} if source_url else {})
+                    meta=meta)
 
 
 def et_to_document(data: bytes, *, source_url: str | None = None, encoding: str | None = None,

@@ -12,7 +12,18 @@ import re
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _HEADER = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
+# C0 controls but TAB/LF/CR (FF becomes a line break), DEL, C1 controls, the two non-characters
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]+")
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "gb18030", "hz-gb-2312"}
+
+
+def strip_controls(text: str, page_break: str = "\n") -> str:
+    """``text`` without NUL/control characters: HTML makes them parse errors, lxml refuses them,
+    and a terminal obeys the escape sequences a hostile page could carry. Form feeds (page
+    breaks of a text layer) become ``page_break``."""
+    if "\x0c" in text:
+        text = text.replace("\x0c", page_break)
+    return _CONTROL_CHARS.sub("", text) if _CONTROL_CHARS.search(text) else text
 
 
 def normalize_charset(name: str | None) -> str | None:
@@ -50,7 +61,13 @@ def _is_utf8(body: bytes) -> bool:
 
 
 def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Return ``(text, encoding)``; never raises (the last resort replaces bad bytes)."""
+    """Return ``(text, encoding)`` without control characters; never raises (the last resort
+    replaces bad bytes)."""
+    text, enc = _decode(body, content_type)
+    return strip_controls(text), enc
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "utf-8"
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

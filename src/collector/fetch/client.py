@@ -23,6 +23,7 @@ import httpx
 
 from collector.config import Rate
 from collector.errors import (
+    RETRY_STATUS,
     Blocked,
     FetchError,
     FetchTimeout,
@@ -30,14 +31,14 @@ from collector.errors import (
     TooLarge,
     TooManyRedirects,
     TransportError,
+    UrlBudgetSpent,
 )
 from collector.fetch.limiter import HostLimiter
-from collector.fetch.robots import RobotsCache
-from collector.fetch.safety import AddressGuard, check_url_allowed
+from collector.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
+from collector.fetch.safety import AddressGuard, check_url_allowed, pinned_transport
 from collector.fetch.settings import ROBOTS_TOKEN, FetchSettings
 
 REDIRECTS = {301, 302, 303, 307, 308}
-RETRY_STATUS = {429, 500, 502, 503, 504, 520, 522, 523, 524}
 CHALLENGE_STATUS = {412, 521}
 _CHALLENGE_MARKERS = (b"$_ts", b"__jsl_clearance", b"wzwschallenge", b"_waf_", b"document.cookie", b"acw_sc__v2")
 
@@ -108,6 +109,24 @@ def looks_like_challenge(status: int, headers: dict[str, str], body: bytes) -> b
     return False
 
 
+class Budget:
+    """The seconds one URL may still cost: every attempt, redirect hop and backoff wait is charged
+    (waiting for a politeness slot is not: that is other URLs' time)."""
+
+    __slots__ = ("spent", "total")
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.spent = 0.0
+
+    def remaining(self) -> float:
+        return self.total - self.spent
+
+    def spent_error(self, url: str, last: FetchError | None = None) -> UrlBudgetSpent:
+        why = f" (last attempt: {last})" if last is not None else ""
+        return UrlBudgetSpent(f"{url} used up its time budget of {self.total:.0f}s{why}")
+
+
 def swap_scheme(url: str) -> str:
     p = urlsplit(url)
     return urlunsplit(("http" if p.scheme == "https" else "https", p.netloc, p.path, p.query, p.fragment))
@@ -131,12 +150,14 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
+        limits = httpx.Limits(max_connections=s.max_connections, max_keepalive_connections=s.max_connections)
         self._client = httpx.AsyncClient(
-            transport=self._transport,
+            # connections go to the addresses the guard vetted (no second DNS lookup to rebind)
+            transport=self._transport or pinned_transport(self._guard, limits),
             follow_redirects=False,
             timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
                                   pool=s.total_timeout),
-            limits=httpx.Limits(max_connections=s.max_connections, max_keepalive_connections=s.max_connections),
+            limits=limits,
             headers={"User-Agent": s.user_agent, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
                      "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
             trust_env=False,
@@ -173,9 +194,25 @@ class Fetcher:
     # -- public -----------------------------------------------------------------------------------
 
     async def fetch(self, url: str, *, allowed_domains: list[str], etag: str | None = None,
-                    last_modified: str | None = None, max_bytes: int | None = None) -> Response:
-        """GET ``url`` under every rule; raise a :class:`FetchError` subclass on failure."""
-        url = urldefrag(url)[0]
+                    last_modified: str | None = None, max_bytes: int | None = None,
+                    budget: float | None = None) -> Response:
+        """GET ``url`` under every rule; raise a :class:`FetchError` subclass on failure.
+
+        ``budget``: the seconds this URL may still cost (default ``settings.url_budget``; less
+        when earlier attempts — a failed Prefect task — already spent some). The error raised
+        carries ``spent``, the seconds this call charged.
+        """
+        b = Budget(self.settings.url_budget if budget is None else budget)
+        try:
+            return await self._fetch(urldefrag(url)[0], allowed_domains, etag, last_modified, max_bytes, b)
+        except FetchError as exc:
+            exc.spent = b.spent  # type: ignore[attr-defined]
+            raise
+
+    async def _fetch(self, url: str, allowed_domains: list[str], etag: str | None, last_modified: str | None,
+                     max_bytes: int | None, budget: Budget) -> Response:
+        if budget.remaining() <= 0:
+            raise budget.spent_error(url)
         host = (urlsplit(url).hostname or "").lower()
         if self._blocked_streak[host] >= self.settings.blocked_host_threshold:
             raise Blocked(f"{host} answered {self._blocked_streak[host]} anti-bot challenges; skipped "
@@ -185,13 +222,15 @@ class Fetcher:
             url = swap_scheme(url)
         cap = max_bytes or self.settings.max_page_bytes
         try:
-            resp = await self._fetch_chain(url, allowed_domains, etag, last_modified, cap)
+            resp = await self._fetch_chain(url, allowed_domains, etag, last_modified, cap, budget)
         except (TransportError, FetchTimeout) as first:
-            if not self.settings.scheme_fallback or pref:
+            if not self.settings.scheme_fallback or pref or isinstance(first, UrlBudgetSpent):
                 raise
             alt = swap_scheme(url)
             try:
-                resp = await self._fetch_chain(alt, allowed_domains, etag, last_modified, cap, retries=1)
+                resp = await self._fetch_chain(alt, allowed_domains, etag, last_modified, cap, budget, retries=1)
+            except UrlBudgetSpent as spent:
+                raise budget.spent_error(url, first) from spent
             except FetchError:
                 raise first from None
             self.stats.fallbacks += 1
@@ -211,11 +250,13 @@ class Fetcher:
             await self._robots.check(url, lambda u: self._robots_get(u, allowed_domains))
 
     async def _robots_get(self, url: str, allowed_domains: list[str]) -> tuple[int, bytes]:
+        budget = Budget(self.settings.url_budget)
         for _ in range(self.settings.max_redirects + 1):
             await self._check(url, allowed_domains, robots=False)
             try:
-                status, headers, body = await self._request(url, {}, 512 * 1024, self.settings.retries,
-                                                            raise_status=False)
+                # RFC 9309 §2.5: parse at least the first 500 KiB; a longer file is cut, not refused
+                status, headers, body = await self._request(url, {}, ROBOTS_MAX_BYTES, self.settings.retries,
+                                                            budget, raise_status=False, truncate=True)
             except HttpStatusError as exc:
                 return exc.status or 500, b""
             if status in REDIRECTS and headers.get("location"):
@@ -225,7 +266,7 @@ class Fetcher:
         return 404, b""
 
     async def _fetch_chain(self, url: str, allowed_domains: list[str], etag: str | None, last_modified: str | None,
-                           cap: int, retries: int | None = None) -> Response:
+                           cap: int, budget: Budget, retries: int | None = None) -> Response:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -236,7 +277,7 @@ class Fetcher:
         for _ in range(self.settings.max_redirects + 1):
             await self._check(current, allowed_domains)
             status, resp_headers, body = await self._request(
-                current, headers, cap, self.settings.retries if retries is None else retries)
+                current, headers, cap, self.settings.retries if retries is None else retries, budget)
             if status in REDIRECTS:
                 loc = resp_headers.get("location")
                 if not loc:
@@ -251,20 +292,29 @@ class Fetcher:
             return Response(url=url, final_url=current, status=status, headers=resp_headers, body=body, redirects=hops)
         raise TooManyRedirects(f"more than {self.settings.max_redirects} redirects from {url}")
 
-    async def _request(self, url: str, headers: dict[str, str], cap: int, retries: int,
-                       raise_status: bool = True) -> tuple[int, dict[str, str], bytes]:
-        """One URL, with retries; returns 2xx/3xx/304 answers, raises for the rest."""
+    async def _request(self, url: str, headers: dict[str, str], cap: int, retries: int, budget: Budget,
+                       raise_status: bool = True, truncate: bool = False) -> tuple[int, dict[str, str], bytes]:
+        """One URL, with retries within ``budget``; returns 2xx/3xx/304 answers, raises for the rest."""
         assert self._client is not None, "use 'async with Fetcher(...)'"
         s = self.settings
         limiter = self._limiter(url)
         attempt = 0
         while True:
+            if budget.remaining() <= 0:
+                raise budget.spent_error(url)
             try:
-                async with limiter.slot(), asyncio.timeout(s.total_timeout):
-                    self.stats.requests += 1
-                    status, resp_headers, body = await self._once(url, headers, cap)
+                async with limiter.slot():
+                    started = time.monotonic()
+                    try:
+                        async with asyncio.timeout(min(s.total_timeout, budget.remaining())):
+                            self.stats.requests += 1
+                            status, resp_headers, body = await self._once(url, headers, cap, truncate)
+                    finally:
+                        budget.spent += time.monotonic() - started
             except (httpx.TimeoutException, TimeoutError) as exc:
                 err: FetchError = FetchTimeout(f"timeout fetching {url}: {type(exc).__name__}")
+                if budget.remaining() <= 0:
+                    raise budget.spent_error(url, err) from None
                 delay = None
             except httpx.TransportError as exc:
                 err = TransportError(f"{type(exc).__name__} fetching {url}: {exc}")
@@ -289,13 +339,17 @@ class Fetcher:
             if attempt >= retries:
                 raise err
             attempt += 1
-            self.stats.retries += 1
             if delay is None:
                 base = min(s.backoff_max, s.backoff_base * 2 ** (attempt - 1))
                 delay = base / 2 + random.uniform(0, base / 2)
+            if delay >= budget.remaining():  # no time left for another attempt after the wait
+                raise budget.spent_error(url, err) from None
+            self.stats.retries += 1
+            budget.spent += delay
             await asyncio.sleep(delay)
 
-    async def _once(self, url: str, headers: dict[str, str], cap: int) -> tuple[int, dict[str, str], bytes]:
+    async def _once(self, url: str, headers: dict[str, str], cap: int,
+                    truncate: bool = False) -> tuple[int, dict[str, str], bytes]:
         assert self._client is not None
         async with self._client.stream("GET", url, headers=headers) as r:
             resp_headers = {k.lower(): v for k, v in r.headers.items()}
@@ -303,13 +357,17 @@ class Fetcher:
             if status >= 300 and status not in CHALLENGE_STATUS and status not in (403, 405, 503):
                 return status, resp_headers, b""  # redirects, 304, errors: the body is not needed
             length = resp_headers.get("content-length", "")
-            if length.isdigit() and int(length) > cap:
+            if length.isdigit() and int(length) > cap and not truncate:
                 raise TooLarge(f"{url}: Content-Length {length} over the {cap} byte cap")
             chunks: list[bytes] = []
             size = 0
             async for chunk in r.aiter_bytes():
                 size += len(chunk)
                 if size > cap:
+                    if truncate:  # keep the first ``cap`` bytes, stop reading
+                        chunks.append(chunk[: len(chunk) - (size - cap)])
+                        size = cap
+                        break
                     raise TooLarge(f"{url}: body over the {cap} byte cap")
                 chunks.append(chunk)
             self.stats.bytes += size
@@ -321,4 +379,4 @@ def _with_status(exc: FetchError, status: int) -> FetchError:
     return exc
 
 
-__all__ = ["FetchStats", "Fetcher", "Response", "looks_like_challenge", "retry_after_seconds", "swap_scheme"]
+__all__ = ["Budget", "FetchStats", "Fetcher", "Response", "looks_like_challenge", "retry_after_seconds", "swap_scheme"]

@@ -1,7 +1,8 @@
 """robots.txt, fetched once per origin per run and obeyed by default (protego).
 
 RFC 9309 §2.3.1: a 4xx robots.txt means no restrictions; a 5xx means the site is
-"unreachable" and everything is disallowed until it answers.
+"unreachable" and everything is disallowed until it answers. §2.5: a crawler parses at least
+the first 500 KiB; a longer file is cut there (at the last whole line), not refused.
 """
 
 from __future__ import annotations
@@ -14,8 +15,18 @@ from protego import Protego
 
 from collector.errors import RobotsDisallowed
 
+ROBOTS_MAX_BYTES = 500 * 1024
+
 # (origin) -> (status, body) ; raises FetchError for transport problems
 RobotsGetter = Callable[[str], Awaitable[tuple[int, bytes]]]
+
+
+def robots_text(body: bytes) -> str:
+    """The parsed part of a robots.txt: its first 500 KiB, without a line the cut broke."""
+    if len(body) >= ROBOTS_MAX_BYTES:
+        body = body[:ROBOTS_MAX_BYTES]
+        body = body[: body.rfind(b"\n") + 1]
+    return body.decode("utf-8", "replace")
 
 
 class RobotsCache:
@@ -37,7 +48,7 @@ class RobotsCache:
                 if origin not in self._rules:
                     status, body = await getter(origin + "/robots.txt")
                     if 200 <= status < 300:
-                        self._rules[origin] = Protego.parse(body.decode("utf-8", "replace"))
+                        self._rules[origin] = Protego.parse(robots_text(body))
                     elif 400 <= status < 500:
                         self._rules[origin] = None
                     else:

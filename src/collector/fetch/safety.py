@@ -3,7 +3,15 @@
 Checked before every request and on every redirect hop, so a listing link or a ``Location``
 header cannot lead the crawler to a mirror/spam site (portals.md §7) or into the local network
 (a redirect to ``169.254.169.254`` or ``127.0.0.1``). ``allow_loopback`` opens loopback only —
-for the simulator and tests; private and link-local ranges stay closed.
+for the simulator and tests; every other non-global range stays closed, including the shared
+address space 100.64.0.0/10 (``100.100.100.200`` is a cloud metadata service) and IPv4 hidden
+in IPv6 (NAT64, 6to4, Teredo, IPv4-compatible).
+
+The connection goes to the address that was checked: :class:`PinnedBackend` is the network
+backend of the fetcher's connection pool, and connects to the addresses the guard resolved and
+vetted for the host, never to a second resolution — so DNS rebinding (a public answer for the
+check, ``127.0.0.1`` for the connect) cannot swap them. The TLS handshake still uses the host
+name (SNI and certificate checks are unchanged).
 """
 
 from __future__ import annotations
@@ -12,18 +20,46 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from collector.config import host_allowed
 from collector.errors import OffAllowList, PrivateAddress, TransportError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address routes to (or may): mapped, NAT64, 6to4, Teredo, compatible."""
+    out = []
+    if ip.ipv4_mapped is not None:
+        out.append(ip.ipv4_mapped)
+    if ip in _NAT64 or ip in _NAT64_LOCAL:
+        out.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        out.append(ip.sixtofour)
+    if ip.teredo is not None:
+        out.extend(ip.teredo)
+    if int(ip) >> 32 == 0 and int(ip) > 1:  # ::a.b.c.d (deprecated IPv4-compatible)
+        out.append(ipaddress.IPv4Address(int(ip)))
+    return out
 
 
 def address_refusal(ip: IPAddress, allow_loopback: bool) -> str | None:
-    """Why ``ip`` must not be contacted, or None when it is a public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """Why ``ip`` must not be contacted, or None when it is a public (``is_global``) address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if ip.ipv4_mapped is not None:
+            return address_refusal(ip.ipv4_mapped, allow_loopback)
+        for v4 in embedded:  # a tunnel to a loopback/private IPv4 is refused even with allow_loopback
+            reason = address_refusal(v4, False)
+            if reason:
+                return f"{reason} (inside {ip})"
     if ip.is_loopback:
         return None if allow_loopback else "loopback address"
     if ip.is_link_local:
@@ -32,6 +68,8 @@ def address_refusal(ip: IPAddress, allow_loopback: bool) -> str | None:
         return "private address"
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
         return "reserved address"
+    if not ip.is_global:  # shared address space 100.64.0.0/10 (carrier NAT, cloud metadata), ...
+        return "non-public address"
     return None
 
 
@@ -47,32 +85,89 @@ def check_url_allowed(url: str, allowed_domains: Iterable[str]) -> str:
 
 
 class AddressGuard:
-    """Resolves hosts once per run and refuses non-public addresses (cached per host)."""
+    """Resolves each host once per run, refuses non-public addresses, and remembers the vetted
+    addresses: the fetcher's connections go to exactly those (:class:`PinnedBackend`)."""
 
     def __init__(self, allow_loopback: bool = False) -> None:
         self.allow_loopback = allow_loopback
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, list[str] | PrivateAddress] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def check(self, host: str, port: int | None = None) -> None:
-        if host not in self._cache:
-            self._cache[host] = await self._refusal(host, port)
-        reason = self._cache[host]
-        if reason:
-            raise PrivateAddress(f"{host} resolves to a {reason}; refused")
+        await self.addresses(host, port)
 
-    async def _refusal(self, host: str, port: int | None) -> str | None:
+    async def addresses(self, host: str, port: int | None = None) -> list[str]:
+        """The vetted IP addresses of ``host`` (resolved once); raises :class:`PrivateAddress`."""
+        host = host.strip("[]").lower()
+        if host not in self._cache:
+            async with self._locks.setdefault(host, asyncio.Lock()):
+                if host not in self._cache:
+                    self._cache[host] = await self._resolve(host, port)
+        found = self._cache[host]
+        if isinstance(found, PrivateAddress):
+            raise PrivateAddress(str(found))
+        return found
+
+    async def _resolve(self, host: str, port: int | None) -> list[str] | PrivateAddress:
         try:
-            return address_refusal(ipaddress.ip_address(host.strip("[]")), self.allow_loopback)
+            literal = ipaddress.ip_address(host)
         except ValueError:
-            pass
+            literal = None
+        if literal is not None:
+            reason = address_refusal(literal, self.allow_loopback)
+            return PrivateAddress(f"{host} is a {reason}; refused") if reason else [host]
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port or 80, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise TransportError(f"cannot resolve {host}: {exc}") from None
+        vetted: list[str] = []
         for info in infos:
-            ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            reason = address_refusal(ip, self.allow_loopback)
-            if reason:
-                return reason
-        return None
+            addr = str(info[4][0])
+            reason = address_refusal(ipaddress.ip_address(addr.split("%")[0]), self.allow_loopback)
+            if reason:  # one bad answer taints the name: a rebinding service mixes them
+                return PrivateAddress(f"{host} resolves to a {reason} ({addr}); refused")
+            if addr not in vetted:
+                vetted.append(addr)
+        if not vetted:
+            raise TransportError(f"cannot resolve {host}: no addresses")
+        return vetted
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore network backend that connects to the guard's vetted addresses for a host."""
+
+    def __init__(self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self.guard = guard
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        last: Exception | None = None
+        for addr in await self.guard.addresses(host, port):
+            try:
+                return await self.inner.connect_tcp(addr, port, timeout=timeout, local_address=local_address,
+                                                    socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc  # the next vetted address of the same host
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used by the crawler")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def pinned_transport(guard: AddressGuard, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose connections go only to addresses ``guard`` vetted."""
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    # httpx builds its httpcore pool without a way to pass a network backend: build the same pool
+    # with ours (tests/test_fetch_hostile.py fails if an httpx upgrade changes this).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry, http1=True, http2=False, network_backend=PinnedBackend(guard))
+    return transport

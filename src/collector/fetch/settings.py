@@ -20,7 +20,8 @@ class FetchSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 180.0          # one request including the body
-    max_page_bytes: int = 20 * 2**20      # listing and report pages
+    max_page_bytes: int = 20 * 2**20      # report pages
+    max_listing_bytes: int = 4 * 2**20    # listing pages (real ones: < 300 KB; parsed whole by discovery)
     max_attachment_bytes: int = 100 * 2**20
     max_redirects: int = 5
     retries: int = 3                      # extra attempts on transport errors, 429 and 5xx
@@ -36,6 +37,10 @@ class FetchSettings:
     blocked_host_threshold: int = 3       # consecutive anti-bot answers before a host is skipped
     jitter: float = 0.5                   # polite spacing is interval * U(1, 1 + jitter)
     portal_budget: float = 3600.0         # seconds per portal and stage (discovery, fetching)
+    # seconds one URL may cost in total: every attempt, redirect and backoff of the fetcher and of
+    # the Prefect task retries (a 1 byte/s drip would otherwise hold a portal for 40 minutes)
+    url_budget: float = 300.0
+    url_budget_window: float = 3600.0     # a failing URL's spent seconds add up for this long
 
     def __post_init__(self) -> None:
         for f in ("connect_timeout", "read_timeout", "total_timeout"):
@@ -45,7 +50,7 @@ class FetchSettings:
             raise ValueError("retries must be in [0, 10]")
         if not 0 <= self.max_redirects <= 20:
             raise ValueError("max_redirects must be in [0, 20]")
-        if self.max_page_bytes < 1024 or self.max_attachment_bytes < 1024:
+        if min(self.max_page_bytes, self.max_attachment_bytes, self.max_listing_bytes) < 1024:
             raise ValueError("size caps must be at least 1 KiB")
         if self.backoff_base < 0 or self.backoff_max < 0 or self.max_retry_after < 0 or self.jitter < 0:
             raise ValueError("backoff, retry-after and jitter must be >= 0")
@@ -53,6 +58,8 @@ class FetchSettings:
             raise ValueError("concurrency limits out of range")
         if self.portal_budget <= 0:
             raise ValueError("portal_budget must be > 0 seconds")
+        if not self.connect_timeout <= self.url_budget <= 86_400 or self.url_budget_window <= 0:
+            raise ValueError("url_budget must be in [connect_timeout, 86400] seconds, url_budget_window > 0")
         if self.blocked_host_threshold < 1:
             raise ValueError("blocked_host_threshold must be >= 1")
 
@@ -77,6 +84,6 @@ class FetchSettings:
     def for_tests(cls, **overrides: Any) -> FetchSettings:
         """Fast settings against the simulator: no politeness, short timeouts and backoff."""
         base = dict(polite=False, allow_loopback=True, connect_timeout=2.0, read_timeout=2.0, total_timeout=10.0,
-                    backoff_base=0.05, backoff_max=0.2, max_retry_after=5.0)
+                    backoff_base=0.05, backoff_max=0.2, max_retry_after=5.0, url_budget=30.0)
         base.update(overrides)
         return cls(**base)

@@ -10,19 +10,51 @@ Sources: 国办公开办函〔2021〕30号 and 〔2019〕60号.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 S3_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
               "legal_service_org", "other_org", "total")
 S4_BLOCKS = ("review", "litigation_direct", "litigation_after_review")
 S4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 
-# Order matters: first match wins.
-S3_ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+S3_OTHER_SUBROWS = ("other_no_correction", "other_fee_unpaid", "other_other")
+S3_RESULT_ROWS_2019 = (
+    "granted", "partially_granted", "withheld_state_secret", "withheld_law_prohibits",
+    "withheld_three_security_one_stability", "withheld_third_party_rights", "withheld_internal_affairs",
+    "withheld_process_info", "withheld_enforcement_file", "withheld_admin_inquiry", "unable_not_held",
+    "unable_needs_creation", "unable_unclear_after_correction", "not_processed_petition", "not_processed_duplicate",
+    "not_processed_publication", "not_processed_excessive", "not_processed_confirm_reissue", "other_handling",
+)
+S3_RESULT_ROWS_2021 = S3_RESULT_ROWS_2019[:-1] + S3_OTHER_SUBROWS
+
+
+# format_deviations codes: a block printed in the other era's layout (see README, "Hybrid layouts")
+S3_DEVIATION = {"gb2019": "s3.single_other_handling_row", "gb2021": "s3.other_handling_subrows"}
+
+
+def s3_result_rows(rec: dict[str, Any]) -> tuple[str, ...]:
+    """三's result rows as the record's table prints them (its era, unless a deviation says otherwise)."""
+    devs = rec.get("format_deviations") or ()
+    if "s3.single_other_handling_row" in devs:
+        return S3_RESULT_ROWS_2019
+    if "s3.other_handling_subrows" in devs:
+        return S3_RESULT_ROWS_2021
+    return S3_RESULT_ROWS_2021 if rec.get("format_version") == "gb2021" else S3_RESULT_ROWS_2019
+
+
+
+
+# The same rows as keywords to find in a *stream* of label text (a text layer breaks a label
+# anywhere: "5.属于三类内部事" / "务信息"), in template order. Each must be specific enough not
+# to occur in a neighbouring row's label; 其他处理 is a row only where the three gb2021 sub-rows
+# are absent (else it is their group label).
+S3_STREAM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (k, re.compile(p))
     for k, p in (
-        ("other_no_correction", r"逾期不补正|无正当理由逾期|申请人无正|不再处理其政府信息公开申请.*补正"),
-        ("other_fee_unpaid", r"缴纳费用|收费通知|逾期未按"),
-        ("other_other", r"(?:^|\)|其他处理)3\.?其他$"),
+        ("new_received", r"本年新收|本年度新收"),
+        ("carried_over_in", r"上年结转|上年度结转"),
+        ("granted", r"予以公开"),
+        ("partially_granted", r"部分公开"),
         ("withheld_state_secret", r"国家秘密"),
         ("withheld_law_prohibits", r"法律行政法规禁止|其他法律|禁止公开"),
         ("withheld_three_security_one_stability", r"三安全|一稳定"),
@@ -39,32 +71,27 @@ S3_ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("not_processed_publication", r"出版物"),
         ("not_processed_excessive", r"大量反复|反复申请"),
         ("not_processed_confirm_reissue", r"重新出具|确认或重新"),
-        ("partially_granted", r"部分公开"),
-        ("granted", r"予以公开"),
-        ("other_handling", r"其他处理$"),
-        ("results_total", r"\(七\)总计|七\)总计|结果总计|^总计$|^合计$|\(七\)合计"),
+        ("other_no_correction", r"逾期不补正|无正当理由逾期|申请人无正"),
+        ("other_fee_unpaid", r"缴纳费用|收费通知|逾期未按"),
+        ("other_other", r"3[.、]?其他(?!法律|处理|对外|组织|情形)"),
+        ("other_handling", r"其他处理"),
+        ("results_total", r"\(七\)(?:总计|合计)|七\)(?:总计|合计)|结果总计|结果合计"),
         ("carried_over_out", r"结转下年|下年度继续"),
-        ("new_received", r"本年新收|本年度新收"),
-        ("carried_over_in", r"上年结转|上年度结转"),
     )
 )
-S3_ROW_ORDER = tuple(k for k, _ in S3_ROW_PATTERNS)
-S3_OTHER_SUBROWS = ("other_no_correction", "other_fee_unpaid", "other_other")
-S3_RESULT_ROWS_2019 = (
-    "granted", "partially_granted", "withheld_state_secret", "withheld_law_prohibits",
-    "withheld_three_security_one_stability", "withheld_third_party_rights", "withheld_internal_affairs",
-    "withheld_process_info", "withheld_enforcement_file", "withheld_admin_inquiry", "unable_not_held",
-    "unable_needs_creation", "unable_unclear_after_correction", "not_processed_petition", "not_processed_duplicate",
-    "not_processed_publication", "not_processed_excessive", "not_processed_confirm_reissue", "other_handling",
-)
-S3_RESULT_ROWS_2021 = S3_RESULT_ROWS_2019[:-1] + S3_OTHER_SUBROWS
-
+S3_ROW_ORDER = tuple(k for k, _ in S3_STREAM_PATTERNS)
 
 def match_s3_row(label: str) -> str | None:
-    for key, pat in S3_ROW_PATTERNS:
-        if pat.search(label):
-            return key
-    return None
+    """The 三 row a whole label names (its first keyword; the 其他处理 group label counts as the
+    gb2019 row). Text layers break labels, so the parser reads 三 from a label stream instead."""
+    hits = [(m.start(), k) for k, pat in S3_STREAM_PATTERNS if (m := pat.search(label))]
+    subrows = [k for _, k in hits if k in S3_OTHER_SUBROWS]
+    if subrows:
+        return subrows[0]
+    return min(hits)[1] if hits else None
+
+# Row ordinals a label starts with: "1." "2、" "(三)" "四、" (after NFKC, no spaces)
+ENUMERATOR_NORM = re.compile(r"\d{1,2}[.、](?!\d)|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、")
 
 
 # 二 主动公开: item label -> (article, item key)

@@ -11,23 +11,31 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from collector.errors import NotAReport
 from collector.models import Document, Table
-from collector.parse.labels import S3_COLUMNS, S3_OTHER_SUBROWS, S3_RESULT_ROWS_2019, S3_RESULT_ROWS_2021
-from collector.parse.metadata import extract_metadata
+from collector.parse import legacy as legacy_parse
+from collector.parse.labels import (
+    S3_COLUMNS,
+    S3_DEVIATION,
+    S3_OTHER_SUBROWS,
+    S3_RESULT_ROWS_2019,
+    S3_RESULT_ROWS_2021,
+    s3_result_rows,
+)
+from collector.parse.metadata import extract_metadata, legacy_metadata
 from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
-from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4
+from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4, s2_layout
 from collector.parse.version import detect_format
 from collector.schema import field_index, number_fields, schema_version
 
 # XXGK_PARSER_VERSION_SUFFIX (e.g. "+dev1") marks a locally changed parser, so `xxgk reparse` and
 # the crawl's skip-if-processed check treat stored records as stale.
-PARSER_VERSION = "1.0.0" + os.environ.get("XXGK_PARSER_VERSION_SUFFIX", "")
-_REPORT_HINT = re.compile(r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|信息公开年报|年度报告")
+PARSER_VERSION = "1.1.0" + os.environ.get("XXGK_PARSER_VERSION_SUFFIX", "")
 
 
 @dataclass(slots=True)
@@ -68,11 +76,21 @@ def _get(tree: dict[str, Any], path: str) -> Any:
     return node
 
 
-def empty_numbers() -> dict[str, Any]:
+@cache
+def _empty_tree() -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for f in number_fields():
         _set(tree, f.path, None)
     return tree
+
+
+def _copy_tree(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy_tree(v) if type(v) is dict else v for k, v in node.items()}
+
+
+def empty_numbers() -> dict[str, Any]:
+    """Every number field null (a fresh copy of a tree built once: the schema has ~330 fields)."""
+    return _copy_tree(_empty_tree())
 
 
 def _section_text(rows: list[Row], n: int) -> str | None:
@@ -91,8 +109,12 @@ def _as_number(path: str, v: float | int | None) -> float | int | None:
 
 def document_to_record(doc: Document, *, source_url: str | None = None, sha256: str = "",
                        year_hint: int | None = None, agency_hint: str | None = None,
-                       region_hint: dict[str, Any] | None = None) -> ParseResult:
-    """Parse one Document into the standard record; raises NotAReport for unrelated pages."""
+                       region_hint: dict[str, Any] | None = None, assume_report: bool = False) -> ParseResult:
+    """Parse one Document into the standard record; raises NotAReport for unrelated pages.
+
+    ``assume_report`` parses a document the legacy recogniser would refuse (the caller knows it is a
+    report); the refusal is kept in ``parse_warnings``.
+    """
     _simplify(doc)
     rows, sections = document_rows(doc)
     full_text = doc.text()
@@ -100,20 +122,35 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     fmt, score = detect_format(norm_text)
     lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
     lines = [ln for ln in lines if ln]
-    title_blob = " ".join(str(doc.meta.get(k, "")) for k in ("ArticleTitle", "html_title", "ucaptitle"))
-    if fmt == "legacy" and not _REPORT_HINT.search(nfkc(full_text[:3000] + title_blob)):
-        raise NotAReport("not a government information-disclosure annual report (no template tables, no report title)")
 
     warnings: list[str] = list(doc.warnings)
+    legacy_doc = legacy_parse.prepare(doc) if fmt == "legacy" else None
+    if legacy_doc is not None:
+        verdict = legacy_parse.recognise(doc.meta, legacy_doc.paras, legacy_doc.annex.found)
+        if not verdict.is_report:
+            if not assume_report:
+                raise NotAReport(f"not a government information-disclosure annual report: {verdict.reason}")
+            warnings.append(f"recognition: {verdict.reason} (parsed as a report on request)")
+    deviations: list[str] = []
     cells: dict[str, CellValue] = {}
+    s3_layout = fmt
     if fmt != "legacy":
         have = set(sections)
         # Rows are read only inside their section; where a heading is missing (lost in a PDF
         # text layer, or a bare table attachment) the labels alone anchor the rows.
         s2_rows = [r for r in rows if r.section == 2] if 2 in have else [r for r in rows if r.section in (0, 1)]
         s3_rows = [r for r in rows if r.section == 3] if 3 in have else [r for r in rows if r.section not in (4, 5, 6)]
-        s2 = extract_s2(s2_rows, fmt, warnings)
-        s3, leftovers = extract_s3(s3_rows, warnings)
+        # Each block is read in the layout it is printed in (hybrids exist: a gb2021 二 over a 三
+        # with the gb2019 single 其他处理 row); the record's era is 二's, deviations are listed.
+        fmt = s2_layout(s2_rows) or fmt
+        s3, leftovers = extract_s3(s3_rows, warnings, fmt)
+        s3_layout = s3.layout or fmt
+        s2 = extract_s2(s2_rows, fmt, warnings, deviations)
+        if s3_layout != fmt:
+            deviations.append(S3_DEVIATION[s3_layout])
+            warnings.append(f"三 is printed in the {s3_layout} layout in a {fmt} report "
+                            f"({'one （六）其他处理 row' if s3_layout == 'gb2019' else 'three 其他处理 rows'}); "
+                            "read as printed")
         s4_rows = [r for r in rows if r.section == 4] or leftovers
         s4 = extract_s4(s4_rows, warnings)
         if not s4.cells and leftovers and s4_rows is not leftovers:
@@ -123,21 +160,35 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         cells.update(s4.cells)
         if not s2.cells:
             warnings.append("二: no table found")
-        missing = [k for k in _expected_s3_rows(fmt) if k not in s3.rows_found]
-        if len(missing) == len(_expected_s3_rows(fmt)):
+        expected_rows = _expected_s3_rows(s3_layout)
+        missing = [k for k in expected_rows if k not in s3.rows_found]
+        if len(missing) == len(expected_rows):
             warnings.append("三: no table found")
-        elif missing:
-            warnings.append("三: rows not found: " + ", ".join(missing))
+        else:
+            blank = [k for k in missing if k in s3.blank_rows]
+            lost = [k for k in missing if k not in s3.blank_rows]
+            if lost:
+                warnings.append("三: rows not found: " + ", ".join(lost))
+            if blank:
+                warnings.append("三: rows with a label but no numbers (blank cells, or numbers a text layer lost): "
+                                + ", ".join(blank))
         if not s4.cells:
             warnings.append("四: no table found")
 
     md = extract_metadata(lines, doc.meta, full_text, year_hint, agency_hint)
+    legacy = None
+    if legacy_doc is not None:
+        md = legacy_metadata(md, lines, [p.text for p in legacy_doc.paras], doc.meta, full_text, year_hint, agency_hint)
+        legacy = legacy_parse.read_figures(doc, legacy_doc, md.report_year)
+        warnings.extend(legacy.warnings)
+        for name, r in legacy.values.items():
+            cells[f"legacy.{name}"] = CellValue(r.value, r.raw, r.where, r.unit)
     numbers = empty_numbers()
     for path, cv in cells.items():
         if path in field_index():
             _set(numbers, path, _as_number(path, cv.value))
     derived_fields: list[str] = []
-    if fmt == "gb2021":
+    if s3_layout == "gb2021":
         for col in S3_COLUMNS:
             subs = [_get(numbers, f"s3.{k}.{col}") for k in S3_OTHER_SUBROWS]
             if any(v is not None for v in subs):
@@ -147,10 +198,16 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     region.update({k: v for k, v in (md.region or {}).items() if v})
     if region_hint:
         region.update({k: v for k, v in region_hint.items() if v and k in region})
+    if legacy is not None:
+        numbers["legacy"]["fees_unit"] = legacy.fees_unit
     prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
-    if fmt == "legacy":
-        status = "text_only"
-    elif any(w.startswith(("二: no table", "三", "四")) for w in warnings):
+    if legacy is not None:
+        # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones
+        for key, name in (("proactive_items", "proactive_items_total"), ("requests_received", "requests_received")):
+            r = legacy.values.get(name)
+            prose[key] = int(r.value) if r is not None else None
+        status = "ok" if legacy.values else "text_only"
+    elif any(_lost(w) for w in warnings):
         status = "partial"
     else:
         status = "ok"
@@ -178,19 +235,39 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         "parser_version": PARSER_VERSION,
         "parse_status": status,
         "parse_warnings": warnings,
+        "format_deviations": deviations,
         "derived_fields": derived_fields,
         "sections": [str(n) for n in sections],
         **numbers,
         "prose": prose,
-        "text": {
+        "text": _legacy_text(legacy, full_text) if legacy is not None else {
             "s1_overview": _section_text(rows, 1),
             "s5_problems": _section_text(rows, 5),
             "s6_other": _section_text(rows, 6),
-            "full": full_text if fmt == "legacy" else None,
+            "full": None,
         },
     }
     record["derived"] = derive(record)
     return ParseResult(record=record, cells=cells)
+
+
+def _legacy_text(legacy: legacy_parse.LegacyFigures, full_text: str) -> dict[str, Any]:
+    """Legacy narrative: the original section titles and texts; s1/s5/s6 where a section clearly matches."""
+    def first(topic: str) -> str | None:
+        hit = next((s for s in legacy.sections if topic in s.topics and s.text), None)
+        return hit.text if hit else None
+
+    return {"s1_overview": first("overview"), "s5_problems": first("problems"), "s6_other": first("other"),
+            "full": full_text,
+            "sections": [{"title": s.title, "text": s.text} for s in legacy.sections]}
+
+
+_LOSS = ("no table found", "rows not found", "left blank", "but no numbers")
+
+
+def _lost(warning: str) -> bool:
+    """Does a parse warning say that numbers of 二/三/四 were not read (status ``partial``)?"""
+    return warning.startswith(("二", "三", "四")) and any(k in warning for k in _LOSS)
 
 
 def _simplify(doc: Document) -> None:
@@ -239,7 +316,7 @@ def derive(rec: dict[str, Any]) -> dict[str, float | int | None]:
     for name, keys in groups.items():
         vals = [tot(k) for k in keys]
         out[name] = sum(v or 0 for v in vals) if any(v is not None for v in vals) else None
-    result_rows = S3_RESULT_ROWS_2021 if fmt == "gb2021" else S3_RESULT_ROWS_2019
+    result_rows = s3_result_rows(rec)
     results_total = tot("results_total")
     if results_total is None:
         vals = [tot(k) for k in result_rows]

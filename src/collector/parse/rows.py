@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from collector.models import Document, Paragraph
-from collector.parse.normalize import nfkc, norm_label
+from collector.parse.normalize import is_blank, is_value_cell, nfkc, norm_label
 
 _ORD = "一二三四五六"
 _HEADING = re.compile(r"^\s*(?:第)?([一二三四五六])\s*[、.,，:：]\s*(.*)$")
@@ -31,6 +31,7 @@ class CellText(str):
 
     col: int | None = None
     conf: float | None = None
+    made: bool = False  # not printed as such: a blank put back, digits split or joined (parse.solve)
 
 
 def _cell_text(text: str, col: int, conf: float | None) -> CellText:
@@ -54,6 +55,7 @@ class Row:
     index: int = 0
     heading: int | None = None  # set when the row is a section heading
     texts: list[str] = field(default_factory=list)
+    positional: bool = False  # text split on tabs or "|": empty cells kept, so columns line up
 
 
 def heading_number(text: str) -> int | None:
@@ -69,16 +71,63 @@ def heading_number(text: str) -> int | None:
     return n if any(k in rest for k in SECTION_KEYWORDS[n]) else None
 
 
-def _split_line(text: str) -> list[str]:
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+|^\s*>\s*")
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+_TOKEN = re.compile(r"\S+")
+_UNITS = {"元", "万元", "件", "项", "个", "条", "次", "%"}
+
+
+def strip_markup(text: str) -> str:
+    """Markdown heading marks and bold markers around a line ("### 一、…", "**三、…**")."""
+    if "#" not in text and "*" not in text and "_" not in text and ">" not in text:
+        return text
+    return _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text))
+
+
+def _is_value_token(token: str) -> bool:
+    return is_value_cell(token) and not is_blank(token)
+
+
+def split_text_line(text: str) -> list[str]:
+    """A line of text as cells: ``|`` (markdown, page scrapes) or tabs; else runs of words and numbers.
+
+    ``pdftotext -layout`` and PDF text layers separate columns only by spaces, so a line with
+    numbers becomes its label (the words, joined) and one cell per number; blank markers ("—",
+    "/") between numbers are cells too. A line without numbers stays one cell. A markdown
+    separator row (``|---|---|``) has no cells.
+    """
     if "|" in text:
+        if _MD_SEPARATOR.match(text):
+            return []
         parts = text.split("|")
         # "| a | b |" has empty edges that are not cells
         if parts and not parts[0].strip():
             parts = parts[1:]
+        if len(parts) > 1 and not parts[-1].strip() and text.rstrip().endswith("|"):
+            parts = parts[:-1]
         return [p.strip() for p in parts]
     if "\t" in text:
         return [p.strip() for p in text.split("\t")]
-    return [text.strip()]
+    tokens = _TOKEN.findall(text)
+    if len(tokens) < 2 or not any(_is_value_token(t) for t in tokens):
+        return [text.strip()]
+    cells: list[str] = []
+    words: list[str] = []
+    for t in tokens:
+        if t in _UNITS and cells and not words and _is_value_token(cells[-1]):
+            cells[-1] += t  # "6424500 元": the unit printed apart from its number
+            continue
+        if is_value_cell(t):
+            if words:
+                cells.append(" ".join(words))
+                words = []
+            cells.append(t)
+        else:
+            words.append(t)
+    if words:
+        cells.append(" ".join(words))
+    return cells
 
 
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
@@ -88,14 +137,18 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
     current = 0
     for block in doc.blocks:
         if isinstance(block, Paragraph):
-            n = heading_number(block.text)
+            text = strip_markup(block.text)
+            n = heading_number(text)
             if n is not None and (not sections or n > sections[-1]):
                 current = n
                 sections.append(n)
-                rows.append(Row([Cell(block.text)], current, block.where, False, len(rows), heading=n))
+                rows.append(Row([Cell(text)], current, block.where, False, len(rows), heading=n))
                 continue
-            cells = [Cell(t) for t in _split_line(block.text)]
-            rows.append(Row(cells, current, block.where, False, len(rows)))
+            parts = split_text_line(text)
+            if not parts:
+                continue
+            rows.append(Row([Cell(t) for t in parts], current, block.where, False, len(rows),
+                            positional="\t" in text or "|" in text))
         else:
             for r, grid_row in enumerate(block.rows):
                 conf = block.confidence or {}

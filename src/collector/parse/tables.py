@@ -11,18 +11,22 @@ placed unambiguously is left null and reported in ``warnings`` — never guessed
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from collector.parse.assemble import WIDTH, Reading, fit, numbers, s3_stream, split_label
 from collector.parse.labels import (
     S2_COLUMNS,
     S3_COLUMNS,
+    S3_RESULT_ROWS_2019,
+    S3_RESULT_ROWS_2021,
     S4_BLOCKS,
     S4_COLUMNS,
     match_s2_item,
-    match_s3_row,
 )
-from collector.parse.normalize import has_cjk, is_blank, is_value_cell, norm_label, parse_value
+from collector.parse.normalize import is_blank, is_value_cell, norm_label, parse_value
 from collector.parse.rows import Row
+from collector.parse.solve import candidates, solve_rows, solve_s4
 
 
 @dataclass(slots=True)
@@ -39,36 +43,8 @@ class Extracted:
     cells: dict[str, CellValue] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rows_found: set[str] = field(default_factory=set)
-
-
-def split_label(row: Row) -> tuple[str, list[str]]:
-    """(label text, value cell texts) of a row; copies of merged cells count for labels only."""
-    last = -1
-    for i, c in enumerate(row.cells):
-        t = c.text.strip()
-        if t and not is_value_cell(t) and (has_cjk(t) or any(ch.isalpha() for ch in t)):
-            last = i
-    parts: list[str] = []
-    for c in row.cells[: last + 1]:
-        t = norm_label(c.text)
-        if t and (not parts or parts[-1] != t):
-            parts.append(t)
-    values = [c.text for c in row.cells[last + 1 :] if not c.copy]
-    return "".join(parts), values
-
-
-def fit(values: list[str], n: int) -> list[str] | None:
-    """Trim layout blanks at the edges until ``n`` cells remain; None when that is impossible."""
-    vals = list(values)
-    while len(vals) > n and is_blank(vals[-1]):
-        vals.pop()
-    while len(vals) > n and is_blank(vals[0]):
-        vals.pop(0)
-    return vals if len(vals) == n else None
-
-
-def _numbers(values: list[str]) -> int:
-    return sum(1 for v in values if not is_blank(v))
+    blank_rows: set[str] = field(default_factory=set)  # label seen, no numbers (blank, or lost by a text layer)
+    layout: str | None = None  # 三: "gb2021" (three 其他处理 rows) or "gb2019" (one row), as printed
 
 
 def _store(out: Extracted, path: str, raw: str, where: str) -> None:
@@ -79,128 +55,170 @@ def _store(out: Extracted, path: str, raw: str, where: str) -> None:
     out.cells[path] = CellValue(p.value, str(raw).strip(), where, p.unit, getattr(raw, "conf", None))
 
 
-def _header_start(rows: list[Row]) -> dict[str, int]:
-    """Per table: the grid column of 自然人, i.e. where the 7 value columns of 三 begin."""
-    starts: dict[str, int] = {}
-    for row in rows:
-        if not row.from_table:
-            continue
-        table = row.where.rsplit(" row ", 1)[0]
-        if table in starts:
-            continue
-        for i, c in enumerate(row.cells):
-            if norm_label(c.text) == "自然人" and len(row.cells) - i >= 7:
-                starts[table] = i
-                break
-    return starts
+def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> tuple[Extracted, list[Row]]:
+    """Section 三. Returns the cells and the rows left over (candidates for 四).
 
-
-def extract_s3(rows: list[Row], warnings: list[str]) -> tuple[Extracted, list[Row]]:
-    """Section 三. Returns the cells and the rows left over (candidates for 四)."""
+    Rows are assembled from the label stream (:mod:`.assemble`); a row with one reading is taken
+    as printed, a row with several is decided by the table's sums (:mod:`.solve`) or left blank.
+    """
     out = Extracted(warnings=warnings)
-    starts = _header_start(rows)
-    pending: tuple[str, list[str], str] | None = None  # (row key, values so far, where)
-    leftovers: list[Row] = []
-    n = len(S3_COLUMNS)
-    started = False
-    fragment = ""
-
-    def commit(key: str, values: list[str], where: str) -> bool:
-        vals = fit(values, n)
-        if vals is None:
-            return False
-        for col, raw in zip(S3_COLUMNS, vals, strict=True):
+    stream = s3_stream(rows)
+    out.layout = stream.layout
+    layout = stream.layout or ("gb2021" if fmt == "gb2021" else "gb2019")
+    result_rows = S3_RESULT_ROWS_2021 if layout == "gb2021" else S3_RESULT_ROWS_2019
+    options = {key: candidates(readings, WIDTH) for key, readings in stream.readings.items()}
+    for key, cands in options.items():
+        if not cands:
+            got = max(len(r.values) for r in stream.readings[key])
+            warnings.append(f"三 row {key}: {got} values for {WIDTH} columns could not be placed; left blank")
+    solution = solve_rows({k: v for k, v in options.items() if v}, result_rows=result_rows, width=WIDTH)
+    warnings.extend(solution.warnings)
+    for key, cand in solution.chosen.items():
+        for col, raw in zip(S3_COLUMNS, cand.raw, strict=True):
+            where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
             _store(out, f"s3.{key}.{col}", raw, where)
         out.rows_found.add(key)
-        return True
+    out.blank_rows = stream.labelled - set(stream.readings)
+    return out, stream.leftovers
 
-    def drop_pending(overflow: bool = False) -> None:
-        nonlocal pending
-        if pending and (overflow or _numbers(pending[1])):
-            warnings.append(f"三 row {pending[0]}: its values could not be placed in the {n} columns; left blank")
-        elif pending and pending[1]:
-            out.rows_found.add(pending[0])  # label present, all cells explicitly blank
-        pending = None
 
-    for row in rows:
-        table = row.where.rsplit(" row ", 1)[0]
-        if row.from_table and table in starts:
-            s = starts[table]
-            label = "".join(dict.fromkeys(norm_label(c.text) for c in row.cells[:s] if c.text.strip()))
-            values = ["" if c.copy else c.text for c in row.cells[s : s + n]]
-        else:
-            label, values = split_label(row)
-        key = match_s3_row(label) if label else None
-        if fragment and label and not row.from_table:
-            # a label broken across lines or pages ("4.保护第" / "三方合法权益  0  3 …")
-            joined = match_s3_row(fragment + label)
-            if joined is not None:
-                key, label = joined, fragment + label
-        fragment = label if (label and key is None and not _numbers(values) and not row.from_table) else ""
-        if key is not None and not started:
-            # the header ("…总计", "其他") precedes the rows: nothing counts before 一、本年新收
-            if key not in ("new_received", "carried_over_in"):
-                key = None
-            else:
-                started = True
-        if key is not None and key in out.rows_found:
-            if _numbers(values):
-                warnings.append(f"三 row {key} appears twice ({row.where}); kept the first")
-            continue
-        if key is not None:
-            drop_pending()
-            if values and commit(key, values, row.where):
-                continue
-            pending = (key, list(values), row.where)
-            continue
-        if pending is not None:
-            merged = pending[1] + values
-            if _numbers(values) == 0 and label:
-                continue  # continuation of a wrapped label
-            if len(merged) >= n:
-                if commit(pending[0], merged, pending[2]):
-                    pending = None
-                    continue
-                drop_pending(overflow=True)
-                leftovers.append(row)
-                continue
-            pending = (pending[0], merged, pending[2])
-            continue
-        if _numbers(values):
-            leftovers.append(row)
-    drop_pending()
-    return out, leftovers
+_S4_BLOCK_LABELS = (("litigation_after_review", "复议后起诉"), ("litigation_direct", "直接起诉"), ("review", "行政复议"))
+
+
+def _s4_block(label: str) -> str | None:
+    for block, word in _S4_BLOCK_LABELS:
+        if word in label:
+            return block
+    return None
 
 
 def extract_s4(rows: list[Row], warnings: list[str]) -> Extracted:
-    """Section 四: the one data row of 15 numbers (3 blocks x 5 columns)."""
+    """Section 四: 15 cells (3 blocks x 5 columns) — one row, or one row per block under its label
+    (a markdown rendering prints 行政复议 and 行政诉讼 as two 5-column tables)."""
     out = Extracted(warnings=warnings)
-    n = len(S4_BLOCKS) * len(S4_COLUMNS)
+    per = len(S4_COLUMNS)
+    n = len(S4_BLOCKS) * per
+    blocks: dict[str, tuple[list[str], str]] = {}
+    heading: str | None = None
     stream: list[str] = []
+    tail: list[str] = []
     stream_where = ""
     for row in rows:
         label, values = split_label(row)
-        if not _numbers(values):
+        block = _s4_block(label) if label else None
+        if not values or (not numbers(values) and not row.positional and not row.from_table):
+            if label:  # a heading ("#### 行政复议") names the block of the rows below it
+                heading = block if (block or "诉讼" in label) else heading
             continue
-        vals = fit(values, n)
-        if vals is None and len(values) < n and not row.from_table:
-            if not stream:
-                stream_where = row.where
-            stream.extend(values)
-            vals = fit(stream, n) if len(stream) >= n else None
-        if vals is not None:
+        five = values if len(values) == per else None  # a block's own row: exactly its 5 cells
+        target = block or (heading if not label and row.positional else None)
+        if five is not None and target and target not in blocks:
+            blocks[target] = (five, row.where)
+            continue
+        if not numbers(values):
+            if len(stream) >= n:
+                break
+            continue
+        if row.from_table or label:
+            # a grid row is whole; a labelled line ("咨询电话 8036912") is never part of 四's row
+            if fit(values, n) is not None and not stream:
+                stream, stream_where = list(values), row.where
+                break
+            if len(stream) >= n:
+                break
+            continue
+        if not stream:
+            stream_where = row.where
+        if len(stream) < n:
+            stream.extend(values)  # the row goes on over lines (PDFium, one value per line)
+        elif len(values) < n and all(v.strip().isdigit() for v in values):
+            tail.extend(values)  # digits of numbers wrapped in their cells ("196" / "5")
+        else:
+            break
+    if stream:
+        reading = Reading(stream, False, stream_where, tail)
+        pick, notes = solve_s4(candidates([reading], n), len(S4_BLOCKS), per)
+        warnings.extend(notes)
+        if pick is not None:
             cols = [(b, c) for b in S4_BLOCKS for c in S4_COLUMNS]
-            for (b, c), raw in zip(cols, vals, strict=True):
-                _store(out, f"s4.{b}.{c}", raw, row.where if not stream else stream_where)
+            for (b, c), raw in zip(cols, pick.raw, strict=True):
+                _store(out, f"s4.{b}.{c}", raw, stream_where if not pick.note else f"{stream_where} ({pick.note})")
             out.rows_found.add("s4")
             return out
-    if stream:
+    if len(blocks) == len(S4_BLOCKS):
+        for b in S4_BLOCKS:
+            vals, where = blocks[b]
+            for c, raw in zip(S4_COLUMNS, vals, strict=True):
+                _store(out, f"s4.{b}.{c}", raw, where)
+        out.rows_found.add("s4")
+        return out
+    if blocks:
+        warnings.append(f"四: {len(blocks)} of {len(S4_BLOCKS)} blocks found; left blank")
+    elif stream and not any(w.startswith("四") for w in warnings):
         warnings.append(f"四: {len(stream)} values for {n} columns; left blank")
     return out
 
 
-def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
-    """Section 二: item rows (规章, 行政许可 …) with columns by position for the format."""
+S2_MARKERS = {
+    "gb2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"),
+    "gb2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减",
+               "采购项目数量", "采购总金额"),
+}
+
+
+def s2_layout(rows: list[Row]) -> str | None:
+    """The era of 二 from its column headers (they changed between the two templates), or None."""
+    text = "".join(norm_label(c.text) for r in rows for c in r.cells)
+    score = {fmt: sum(m in text for m in markers) for fmt, markers in S2_MARKERS.items()}
+    if score["gb2021"] == score["gb2019"]:
+        return None
+    return max(score, key=lambda k: score[k])
+
+
+def _under_header(header: list[str], row: Row, ncols: int) -> list[str] | None:
+    """A row whose cells do not line up one to one with the columns (merged cells flattened into
+    empty ones: "| 行政许可 | 0 |  | 0 | 0 |"): the value under each column name is the one filled
+    cell between that name and the next. None when that is not unique."""
+    cells = ["" if c.copy else c.text for c in row.cells]
+    if len(cells) != len(header):
+        return None
+    named = [i for i, h in enumerate(header) if i > 0 and norm_label(h)]
+    if len(named) != ncols or any(not is_blank(cells[j]) and is_value_cell(cells[j]) for j in range(1, named[0])):
+        return None
+    out = []
+    for k, start in enumerate(named):
+        end = named[k + 1] if k + 1 < len(named) else len(cells)
+        filled = [cells[j] for j in range(start, end) if not is_blank(cells[j])]
+        if len(filled) > 1 or any(not is_value_cell(t) for t in filled):
+            return None
+        out.append(filled[0] if filled else "")
+    return out
+
+
+_OTHER_ERA_LABEL = {  # fmt -> (label of the other template, deviation code)
+    "gb2021": ("规范性文件", "s2.normative_docs_gb2019_label"),
+    "gb2019": ("行政规范性文件", "s2.normative_docs_gb2021_label"),
+}
+
+
+def _note_label_era(label: str, fmt: str, deviations: list[str], warnings: list[str]) -> None:
+    """规范性文件 (2019) in a gb2021 table, or 行政规范性文件 (2021) in a gb2019 one: a deviation."""
+    core = re.sub(r"^(\d+\.|[一二三四五六七八九十]+、)", "", re.sub(r"\(.*?\)", "", label))
+    other = _OTHER_ERA_LABEL.get(fmt)
+    if other is None or not core.startswith(other[0]) or (fmt == "gb2021" and core.startswith("行政")):
+        return
+    if other[1] not in deviations:
+        deviations.append(other[1])
+        warnings.append(f"二: row labelled {other[0]} (the other template's label) in a {fmt} table; read into the "
+                        f"{fmt} columns")
+
+
+def extract_s2(rows: list[Row], fmt: str, warnings: list[str], deviations: list[str] | None = None) -> Extracted:
+    """Section 二: item rows (规章, 行政许可 …) with columns by position for the format.
+
+    A label of the other era (规范性文件 in a gb2021 table) is read into the format's columns and
+    recorded in ``deviations``.
+    """
     out = Extracted(warnings=warnings)
     columns = S2_COLUMNS.get(fmt, {})
     procurement_in_wan = False
@@ -228,20 +246,23 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
 
     def drop() -> None:
         nonlocal pending
-        if pending and _numbers(pending[2]):
+        if pending and numbers(pending[2]):
             warnings.append(f"二 row {pending[1]}: {len(pending[2])} values for {len(columns[pending[1]])} columns; left blank")
         pending = None
 
+    header: list[str] | None = None  # the cells of the last 信息内容 row (its column names)
     for row in rows:
         label, values = split_label(row)
         if "采购总金额" in label and "万元" in label:
             procurement_in_wan = True
+        if row.cells and norm_label(row.cells[0].text) == "信息内容" and len(row.cells) > 2:
+            header = [c.text for c in row.cells]
         hit = match_s2_item(label) if label else None
         if hit is None and fragment and label and not row.from_table:
             hit = match_s2_item(fragment + label)
-        fragment = label if (label and hit is None and not _numbers(values) and not row.from_table) else ""
+        fragment = label if (label and hit is None and not numbers(values) and not row.from_table) else ""
         if hit is None:
-            if pending is not None and values and (not label or _numbers(values)):
+            if pending is not None and values and (not label or numbers(values)):
                 # values on the following line(s), possibly after the rest of a broken label
                 merged = pending[2] + values
                 if len(merged) >= len(columns[pending[1]]):
@@ -255,6 +276,8 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
             continue
         drop()
         art, item = hit
+        if item == "normative_docs" and deviations is not None:
+            _note_label_era(label, fmt, deviations, warnings)
         if item not in columns:
             warnings.append(f"二 row {item} is not part of the {fmt} template ({row.where})")
             continue
@@ -262,7 +285,10 @@ def extract_s2(rows: list[Row], fmt: str, warnings: list[str]) -> Extracted:
             continue
         if values and commit(art, item, values, row.where):
             continue
-        if values and _numbers(values) and len(values) >= len(columns[item]):
+        spanned = _under_header(header, row, len(columns[item])) if header and (row.positional or row.from_table) else None
+        if spanned is not None and commit(art, item, spanned, row.where):
+            continue
+        if values and numbers(values) and len(values) >= len(columns[item]):
             warnings.append(f"二 row {item}: {len(values)} values for {len(columns[item])} columns; left blank")
             continue
         pending = (art, item, list(values), row.where)

@@ -41,12 +41,14 @@ def _column_widths_cm(width: int, total_cm: float = 16.0) -> list[float]:
 
 
 def layout_to_docx(layout: Layout, *, sliver: bool = False, intro_paragraphs: int = 0,
-                   borders: bool = True) -> bytes:
+                   borders: bool = True, tight_title: bool = False) -> bytes:
     """A Word document: title, paragraphs and bordered tables with real gridSpan/vMerge merges.
 
     ``sliver`` adds a phantom grid column to every table (as sloppy Word files have);
     ``intro_paragraphs`` pads section 一 so the later tables break across pages;
-    ``borders=False`` draws the tables without rules (PDF fallback tests).
+    ``borders=False`` draws the tables without rules (PDF fallback tests); ``tight_title`` sets
+    the title's line pitch below its font size, so the lines of a two-line title overlap (as
+    cover pages squeezed into one text box do).
     """
     from docx import Document as new_docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -67,6 +69,11 @@ def layout_to_docx(layout: Layout, *, sliver: bool = False, intro_paragraphs: in
     run = title.add_run(layout.title)
     run.bold = True
     run.font.size = Pt(16)
+    if tight_title:
+        from docx.enum.text import WD_LINE_SPACING
+
+        title.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        title.paragraph_format.line_spacing = Pt(6)
     filler = ("本机关坚持以公开为常态、不公开为例外，围绕中心工作，不断完善政府信息公开工作机制，"
               "加强政策解读和回应关切，持续提升政务公开标准化规范化水平。")
     for block in layout.blocks:
@@ -125,7 +132,7 @@ def _xlsx_value(text: str) -> str | int | float | None:
     return text
 
 
-def layout_to_xlsx(layout: Layout) -> bytes:
+def layout_to_xlsx(layout: Layout, *, sheet_title: str = "年度报告") -> bytes:
     """One worksheet: title and paragraphs in merged full-width rows, tables with merged ranges.
 
     Numbers are written as numbers (as agencies' spreadsheets hold them); signed changes
@@ -137,7 +144,7 @@ def layout_to_xlsx(layout: Layout) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "年度报告"
+    ws.title = sheet_title
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     full = max((span_positions(b.rows)[1] for b in layout.blocks if isinstance(b, LayoutTable)), default=4)

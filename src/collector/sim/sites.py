@@ -20,6 +20,7 @@ from urllib.parse import quote
 from collector.sim import pages as P
 from collector.sim.attachments import available_formats, render_attachment
 from collector.sim.layout import record_to_layout
+from collector.sim.legacy import sim_legacy_reports
 from collector.sim.render_html import layout_to_html
 from collector.sim.truth import DEPARTMENTS, TOWNS, YEARS, Agency, SimReport, agency_chain, break_record
 
@@ -149,7 +150,11 @@ class _Builder:
             name = f"{rep.title}.{rep.media}"
             att_html = self.attachment_html(rep.attachment_url, name)
         else:
-            body = _report_body(rep, self.w.seed + len(self.w.routes))
+            body = rep.style.get("body_html") or _report_body(rep, self.w.seed + len(self.w.routes))
+        if rep.style.get("annex_file"):  # a legacy page with its 统计表 attached
+            ext, data = rep.style["annex_file"]
+            self.add(rep.attachment_url, Resource(data, OFFICE_TYPES[ext], last_modified=http_date(rep.record["published_date"])))
+            att_html = self.attachment_html(rep.attachment_url, f"{rep.title}附表.{ext}")
         if rep.style.get("broken_attachment"):
             att_html += f'<p>附件：<a href="{P.esc(rep.style["broken_attachment"])}">统计表.xls</a></p>'
         charset = "gbk" if rep.encoding == "gbk" else "utf-8"
@@ -398,6 +403,8 @@ def build_world(seed: int = 0, scale: int = 1, faults: Any = None, formats: set[
             gov_chain = agency_chain(rng, Agency(gov, "government", region), pid)
             for rep in gov_chain:
                 rep.key = f"{pid}-gov-{rep.year}"
+            # 2008–2018 reports of the same government on the 信息公开 annual module (prose, some with an annex)
+            gov_chain = sim_legacy_reports(seed, gov, region, pid, fm) + gov_chain
     _assign_variants(b, chains)
     flat = {pid: [r for chain in cs for r in chain] for pid, cs in chains.items()}
     portals = {p.id: p for p in w.portals}

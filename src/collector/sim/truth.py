@@ -215,7 +215,7 @@ def break_record(rep: SimReport, rule: str) -> None:
 
 
 def flat_numbers(rec: dict[str, Any]) -> dict[str, Any]:
-    """``{"s3.new_received.total": 5, ...}`` for the numeric sections (what tests compare)."""
+    """``{"s3.new_received.total": 5, "legacy.requests_received": 2, ...}`` for the numeric sections (what tests compare)."""
     out: dict[str, Any] = {}
 
     def walk(prefix: str, node: Any) -> None:
@@ -225,6 +225,6 @@ def flat_numbers(rec: dict[str, Any]) -> dict[str, Any]:
         else:
             out[prefix] = node
 
-    for sec in ("s2", "s3", "s4"):
+    for sec in ("s2", "s3", "s4", "legacy"):
         walk(sec, rec.get(sec) or {})
     return out

@@ -2,15 +2,24 @@
 
 Guarantees, and how:
 
-* **Atomic files** — every file is written under a dot-name and renamed into place, so a reader
-  (DuckDB's ``**/*.parquet`` glob included) never sees half a file.
+* **Atomic batches** — every write is a transaction of the commit log (:mod:`collector.store.commit`):
+  data files are staged outside the table directories, one commit record makes the batch real,
+  publishing moves the files into place. A report's rows in all four tables appear together or
+  not at all, whatever kills the writer (SIGKILL, a full disk) at whatever step.
 * **Idempotent writes** — rows are keyed (``report_id``; ``(source_url, document_sha256)`` for
-  documents). A write adds one new file per partition, then rewrites the older files that held
-  the same keys without them. Writing the same report twice leaves one row.
-* **Crash-safe** — a crash between those two steps leaves a key in two files; :meth:`Dataset.repair`
-  (run on open) keeps the newest file's row. File names sort by creation time.
-* **One writer** — a lock file serialises writers on a local root (Prefect's concurrency limit
-  does it across workers).
+  documents). A batch adds one new file per partition and rewrites the older files that held
+  the same keys without them, in the same transaction. Writing the same report twice leaves one row.
+* **Repair on open** — a writer first rolls pending commits forward, removes uncommitted staged
+  files and temp files, moves unreadable part files (empty, truncated, not Parquet) to
+  ``OUT/_quarantine/`` with a JSON note saying why, and drops duplicate keys a crash of an older
+  version could leave.
+* **Reads need no lock** — the library reads the committed view (published files plus pending
+  commits) and writes nothing, so a read-only dataset reads; an unreadable file is named, set
+  aside (quarantined when the root is writable) and the read goes on.
+* **Clear failures** — a full disk raises :class:`~collector.errors.DiskFull` ("No space left on
+  device"), a read-only root :class:`~collector.errors.ReadOnlyStore`; the batch is rolled back.
+* **One writer** — a lock file serialises writers on a local root (Prefect's global concurrency
+  limit does it across workers).
 
 The root is a local path or any URI pyarrow.fs understands (``s3://…``, ``gs://…``).
 """
@@ -19,14 +28,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
+import logging
 import os
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,10 +46,15 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from collector.errors import StoreError
+from collector.errors import ReadOnlyStore, StoreError
 from collector.schema import TableSpec, conform, table_specs
+from collector.store import commit
+from collector.store.faults import fault_point, store_error
 
+log = logging.getLogger(__name__)
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+QUARANTINE_DIR = "_quarantine"
+LOCK_NAME = ".writer.lock"
 
 
 @dataclass
@@ -47,10 +64,16 @@ class WriteStats:
     files_written: int = 0
 
 
-class Dataset:
-    """A dataset root; holds the filesystem handle and the writer lock."""
+@dataclass(frozen=True, slots=True)
+class _File:
+    rel: str    # final path relative to the root (names the partition)
+    path: str   # where to read it now (published, or staged while a commit is pending)
 
-    def __init__(self, root: str | os.PathLike[str], *, repair: bool = True) -> None:
+
+class Dataset:
+    """A dataset root; holds the filesystem handle, the writer lock and the open transaction."""
+
+    def __init__(self, root: str | os.PathLike[str], *, repair: bool = True, fsync: bool = False) -> None:
         root = str(root)
         if "://" in root:
             self.fs, self.path = pafs.FileSystem.from_uri(root)
@@ -59,57 +82,127 @@ class Dataset:
             self.fs, self.path, self.local = pafs.LocalFileSystem(), str(Path(root).resolve()), True
         self.root = root
         self.specs = table_specs()
-        self.fs.create_dir(self.path, recursive=True)
+        self.fsync = fsync
+        self.quarantined: list[dict[str, Any]] = []     # set aside by this instance
+        self.unreadable: dict[str, str] = {}            # path -> why, when it could not be moved
+        self._txn: commit.Txn | None = None
+        self._lock_fh: TextIO | None = None
+        self._lock_depth = 0
+        self.read_only = False
         if repair:
-            with self.lock():
-                self.repair()
+            try:
+                with self.lock():
+                    self.repair()
+            except ReadOnlyStore as exc:  # reads need neither the lock nor a repair
+                self.read_only = True
+                log.info("%s", exc)
 
     # -- locking -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        if not self.local:
-            yield
-            return
-        lock_path = os.path.join(self.path, ".writer.lock")
-        with open(lock_path, "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        """The writer lock (re-entrant); raises :class:`ReadOnlyStore` when the root cannot be written."""
+        if self._lock_depth == 0:
             try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                self.fs.create_dir(self.path, recursive=True)
+                if self.local:
+                    self._lock_fh = open(os.path.join(self.path, LOCK_NAME), "a+")  # noqa: SIM115
+            except OSError as exc:
+                raise store_error(exc, f"opening the dataset {self.root} for writing") from None
+            if self._lock_fh is not None:
+                fcntl.flock(self._lock_fh, fcntl.LOCK_EX)
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0 and self._lock_fh is not None:
+                fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+                self._lock_fh.close()
+                self._lock_fh = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[commit.Txn]:
+        """All writes inside the block commit together (a nested block joins the outer one)."""
+        if self._txn is not None:
+            yield self._txn
+            return
+        with self.lock():
+            txn = commit.Txn(self.fs, self.path, local=self.local, fsync=self.fsync)
+            self._txn = txn
+            try:
+                yield txn
+                done = txn.commit()
+            except BaseException as exc:
+                if not txn.committed:
+                    txn.abort()
+                self._txn = None
+                if isinstance(exc, OSError | pa.ArrowException):
+                    raise store_error(exc, f"writing to {self.root}") from None
+                raise
+            self._txn = None
+            if done is not None:
+                try:
+                    commit.publish(self.fs, self.path, *done)
+                except (OSError, pa.ArrowException) as exc:
+                    # committed: readers see the batch; the next writer finishes the publish
+                    raise store_error(exc, f"publishing a committed batch in {self.root}") from None
 
     # -- paths -------------------------------------------------------------------------------
     def table_dir(self, table: str) -> str:
         return f"{self.path}/{table}"
 
-    def _partition_dir(self, spec: TableSpec, value: Any) -> str:
+    def _partition_rel(self, spec: TableSpec, value: Any) -> str:
         if spec.partition is None:
-            return self.table_dir(spec.name)
-        v = HIVE_NULL if value is None else value
-        return f"{self.table_dir(spec.name)}/{spec.partition}={v}"
+            return spec.name
+        return f"{spec.name}/{spec.partition}={HIVE_NULL if value is None else value}"
+
+    def _abs(self, rel: str) -> str:
+        return f"{self.path}/{rel}"
+
+    def _published(self, table: str) -> dict[str, str]:
+        base = self.table_dir(table)
+        try:
+            infos = self.fs.get_file_info(pafs.FileSelector(base, allow_not_found=True, recursive=True))
+        except FileNotFoundError:
+            return {}
+        prefix = f"{self.path}/"
+        return {f.path[len(prefix):]: f.path for f in infos
+                if f.type == pafs.FileType.File and f.base_name.startswith("part-") and f.path.endswith(".parquet")}
+
+    def _entries(self, table: str) -> list[_File]:
+        """The committed view of ``table`` (plus the open transaction's changes), oldest first."""
+        files = self._published(table)
+        pend = commit.pending(self.fs, self.path)
+        if pend:
+            staged = commit.staged_paths(self.fs, self.path)
+            for _, rec in pend:
+                for add in rec.add:
+                    if add.path.startswith(f"{table}/") and add.path not in files and add.staged in staged:
+                        files[add.path] = self._abs(add.staged)
+                for rel in rec.remove:
+                    files.pop(rel, None)
+        if self._txn is not None:
+            for rel in self._txn.removes:
+                files.pop(rel, None)
+            for rel, add in self._txn.adds.items():
+                if rel.startswith(f"{table}/"):
+                    files[rel] = self._abs(add.staged)
+        out = [_File(rel, path) for rel, path in files.items() if path not in self.unreadable]
+        return sorted(out, key=lambda f: f.rel.rsplit("/", 1)[-1])
 
     def _files(self, table: str) -> list[str]:
-        base = self.table_dir(table)
-        info = self.fs.get_file_info(base)
-        if info.type == pafs.FileType.NotFound:
-            return []
-        sel = pafs.FileSelector(base, recursive=True)
-        return sorted(
-            (f.path for f in self.fs.get_file_info(sel)
-             if f.type == pafs.FileType.File and f.base_name.startswith("part-") and f.path.endswith(".parquet")),
-            key=lambda p: p.rsplit("/", 1)[-1],
-        )
+        return [f.path for f in self._entries(table)]
+
+    def committed_files(self, table: str) -> list[str]:
+        """Paths of the committed files of ``table`` (for a reader that lists files itself)."""
+        return self._files(table)
 
     # -- writing -----------------------------------------------------------------------------
-    def _atomic_write(self, table: pa.Table, directory: str) -> str:
-        self.fs.create_dir(directory, recursive=True)
-        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        tmp = f"{directory}/.{name}.tmp"
-        final = f"{directory}/{name}"
-        with self.fs.open_output_stream(tmp) as out:
-            pq.write_table(table, out, compression="zstd")
-        self.fs.move(tmp, final)
-        return final
+    def _stage(self, table: pa.Table, partition_rel: str) -> str:
+        assert self._txn is not None, "writes happen inside a transaction"
+        rel = f"{partition_rel}/part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
+        self._txn.stage(rel, table)
+        return rel
 
     def _key_strings(self, table: pa.Table, key: tuple[str, ...]) -> pa.Array:
         if len(key) == 1:
@@ -134,45 +227,65 @@ class Dataset:
             last = {k: i for i, k in enumerate(row_keys)}
             data = data.take(sorted(last.values()))
         remove = keys | (drop_keys or set())
-        new_files: set[str] = set()
-        if spec.partition:
-            part_col = data.column(spec.partition).to_pylist()
-            groups: dict[Any, list[int]] = defaultdict(list)
-            for i, v in enumerate(part_col):
-                groups[v].append(i)
-            for value, idx in groups.items():
-                chunk = data.take(idx).drop_columns([spec.partition])
-                new_files.add(self._atomic_write(chunk, self._partition_dir(spec, value)))
-        elif data.num_rows:
-            new_files.add(self._atomic_write(data, self.table_dir(table)))
-        replaced = self._remove_keys(spec, remove, keep=new_files)
+        with self.transaction():
+            new_files: set[str] = set()
+            if spec.partition:
+                part_col = data.column(spec.partition).to_pylist()
+                groups: dict[Any, list[int]] = defaultdict(list)
+                for i, v in enumerate(part_col):
+                    groups[v].append(i)
+                for value, idx in groups.items():
+                    chunk = data.take(idx).drop_columns([spec.partition])
+                    new_files.add(self._stage(chunk, self._partition_rel(spec, value)))
+            elif data.num_rows:
+                new_files.add(self._stage(data, spec.name))
+            replaced = self._remove_keys(spec, remove, keep=new_files)
         return data.num_rows, replaced
+
+    def _read_file(self, f: _File, columns: list[str] | None = None) -> pa.Table | None:
+        """One file's rows, or None when it is unreadable (then it is set aside)."""
+        try:
+            with self.fs.open_input_file(f.path) as fh:
+                return pq.read_table(fh, columns=columns)
+        except (OSError, pa.ArrowException) as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            self._set_aside(f, f"unreadable Parquet file ({_one_line(exc)})")
+            return None
 
     def _remove_keys(self, spec: TableSpec, keys: set[str], keep: set[str]) -> int:
         if not keys:
             return 0
         removed = 0
         key_set = pa.array(sorted(keys), pa.string())
-        for path in self._files(spec.name):
-            if path in keep:
+        for f in self._entries(spec.name):
+            if f.rel in keep:
                 continue
-            with self.fs.open_input_file(path) as fh:
-                existing = pq.read_table(fh, columns=list(spec.key))
+            existing = self._read_file(f, list(spec.key))
+            if existing is None:
+                continue
             mask = pc.is_in(self._key_strings(existing, spec.key), value_set=key_set)
             hits = pc.sum(mask).as_py() or 0
             if not hits:
                 continue
-            with self.fs.open_input_file(path) as fh:
-                full = pq.read_table(fh)
-            kept = full.filter(pc.invert(mask))
-            removed += hits
-            if kept.num_rows:
-                self._atomic_write(kept, path.rsplit("/", 1)[0])
-            self.fs.delete_file(path)
+            removed += self._rewrite_without(f, mask)
         return removed
 
+    def _rewrite_without(self, f: _File, mask: pa.Array) -> int:
+        """Replace ``f`` by a copy without the rows ``mask`` selects; returns the rows dropped."""
+        full = self._read_file(f)
+        if full is None:
+            return 0
+        kept = full.filter(pc.invert(mask))
+        assert self._txn is not None
+        if kept.num_rows:
+            self._stage(kept, f.rel.rsplit("/", 1)[0])
+        self._txn.remove(f.rel)
+        return full.num_rows - kept.num_rows
+
     def write(self, outcomes: Iterable[Any]) -> WriteStats:
-        """Write pipeline outcomes (records with their cells and findings, and document rows)."""
+        """Write pipeline outcomes (records with their cells and findings, and document rows) as
+        one transaction: all of a batch's rows in the four tables, or none."""
         from collector.store.rows import record_to_cell_rows, record_to_finding_rows, record_to_report_row
 
         reports, cells, findings, documents = [], [], [], []
@@ -189,22 +302,26 @@ class Dataset:
             cells.extend(record_to_cell_rows(rec, o.cells))
             findings.extend(record_to_finding_rows(rec))
             drop.update(getattr(o, "superseded_ids", ()) or ())
+        # a document fetched at last replaces the row that recorded its fetch failure (no sha256)
+        doc_drop = {f"{d['source_url']}\x1f" for d in documents if d.get("document_sha256")}
         stats = WriteStats()
-        with self.lock():
+        with self.transaction() as txn:
             drop |= self._superseded(reports)
-            for name, rows in (("reports", reports), ("cells", cells), ("findings", findings), ("documents", documents)):
-                keys = drop
+            for name, rows in (("documents", documents), ("cells", cells), ("findings", findings),
+                               ("reports", reports)):
+                keys = doc_drop if name == "documents" else drop
                 if name == "findings":  # keyed (report_id, scope): a re-parse replaces record-scope rows
                     keys = {f"{k}\x1f{scope}" for k in drop for scope in ("record", "dataset")}
                     keys |= {f"{r['report_id']}\x1frecord" for r in reports}
-                written, replaced = self.write_rows(name, rows, drop_keys=None if name == "documents" else keys)
+                written, replaced = self.write_rows(name, rows, drop_keys=keys)
                 stats.rows[name], stats.replaced[name] = written, replaced
+            stats.files_written = len(txn.adds)
         return stats
 
     def _superseded(self, reports: list[dict[str, Any]]) -> set[str]:
         """Ids of stored reports from the same source URL under a different id (year re-read)."""
         urls = {r.get("canonical_url") or r.get("source_url") for r in reports} - {None}
-        if not urls or not self._files("reports"):
+        if not urls or not self._entries("reports"):
             return set()
         new_ids = {r["report_id"] for r in reports}
         t = self.read("reports", columns=["report_id", "source_url", "canonical_url"])
@@ -214,91 +331,229 @@ class Dataset:
                 out.add(rid)
         return out
 
-    # -- reading & maintenance ---------------------------------------------------------------------
+    # -- reading -----------------------------------------------------------------------------------
     def read(self, table: str, columns: list[str] | None = None, filter: Any = None) -> pa.Table:  # noqa: A002
+        """The committed rows of ``table``; unreadable files are named, set aside and skipped."""
         spec = self.specs[table]
-        files = self._files(table)
-        if not files:
-            schema = spec.schema
-            return schema.empty_table() if columns is None else schema.empty_table().select(columns)
-        part = ds.partitioning(pa.schema([(spec.partition, pa.int64())]), flavor="hive") if spec.partition else None
-        dset = ds.dataset(files, filesystem=self.fs, format="parquet", partitioning=part,
-                          partition_base_dir=self.table_dir(table), schema=spec.schema)
-        return dset.to_table(columns=columns, filter=filter)
+        for _ in range(5):
+            entries = self._entries(table)
+            try:
+                return self._read_entries(spec, entries, columns, filter)
+            except FileNotFoundError:
+                continue  # a writer published or replaced a file meanwhile: list again
+            except (OSError, pa.ArrowException) as exc:
+                bad = self._find_unreadable(entries)
+                if not bad:
+                    raise StoreError(f"cannot read {table} in {self.root}: {_one_line(exc)}") from None
+        raise StoreError(f"cannot read {table} in {self.root}: its files kept changing")
 
+    def _read_entries(self, spec: TableSpec, entries: list[_File], columns: list[str] | None,
+                      filter: Any) -> pa.Table:  # noqa: A002
+        schema = spec.schema
+        empty = schema.empty_table()
+        if not entries:
+            return empty if columns is None else empty.select(columns)
+        published = [f.path for f in entries if f.path == self._abs(f.rel)]
+        parts: list[pa.Table] = []
+        if published:
+            part = ds.partitioning(pa.schema([(spec.partition, pa.int64())]), flavor="hive") if spec.partition else None
+            dset = ds.dataset(published, filesystem=self.fs, format="parquet", partitioning=part,
+                              partition_base_dir=self.table_dir(spec.name), schema=schema)
+            parts.append(dset.to_table(columns=columns, filter=filter))
+        for f in entries:
+            if f.path != self._abs(f.rel):  # staged by a pending commit: the partition is in its final path
+                t = ds.dataset([f.path], filesystem=self.fs, format="parquet", schema=schema).to_table()
+                if spec.partition:
+                    value = f.rel.rsplit("/", 2)[-2].split("=", 1)[1]
+                    v = None if value == HIVE_NULL else int(value)
+                    col = pa.array([v] * t.num_rows, schema.field(spec.partition).type)
+                    t = t.set_column(schema.get_field_index(spec.partition), spec.partition, col)
+                if filter is not None:
+                    t = t.filter(filter)
+                parts.append(t if columns is None else t.select(columns))
+        return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+    def _find_unreadable(self, entries: list[_File]) -> list[_File]:
+        """Which files broke a read: footer first (cheap), then a full read of each."""
+        bad = [f for f in entries if self._check_footer(f) is not None]
+        if not bad:
+            bad = [f for f in entries if self._read_file(f) is None]
+        else:
+            for f in bad:
+                self._set_aside(f, self._check_footer(f) or "unreadable")
+        return bad
+
+    def _check_footer(self, f: _File) -> str | None:
+        """Why ``f`` is not a readable Parquet file of this table, or None."""
+        try:
+            with self.fs.open_input_file(f.path) as fh:
+                if fh.size() == 0:
+                    return "empty file (0 bytes)"
+                pq.read_metadata(fh)
+        except FileNotFoundError:
+            return None
+        except (OSError, pa.ArrowException) as exc:
+            return f"not a readable Parquet file ({_one_line(exc)})"
+        return None
+
+    # -- damaged files -------------------------------------------------------------------------------
+    def _set_aside(self, f: _File, reason: str) -> None:
+        """Move an unreadable file to ``OUT/_quarantine/`` (same relative path) with a note; on a
+        read-only root, remember it and skip it."""
+        if f.path in self.unreadable or f.path != self._abs(f.rel):
+            self.unreadable[f.path] = reason
+            return
+        try:
+            with self.lock():
+                dest_rel = f"{QUARANTINE_DIR}/{f.rel}"
+                if self.fs.get_file_info(self._abs(dest_rel)).type != pafs.FileType.NotFound:
+                    dest_rel = f"{dest_rel}.{uuid.uuid4().hex[:6]}"
+                size = self.fs.get_file_info(f.path).size
+                note = {"path": f.rel, "quarantined_to": dest_rel, "reason": reason, "size": size,
+                        "at": datetime.now(UTC).isoformat(timespec="seconds")}
+                self.fs.create_dir(self._abs(dest_rel).rsplit("/", 1)[0], recursive=True)
+                with self.fs.open_output_stream(self._abs(dest_rel) + ".json") as out:
+                    out.write(json.dumps(note, ensure_ascii=False, indent=1).encode())
+                self.fs.move(f.path, self._abs(dest_rel))
+        except (ReadOnlyStore, OSError) as exc:
+            self.unreadable[f.path] = reason
+            log.warning("%s: %s; skipped (not moved: %s)", f.path, reason, _one_line(exc))
+            return
+        self.quarantined.append(note)
+        log.warning("%s: %s; moved to %s", f.rel, reason, dest_rel)
+
+    def quarantine_notes(self) -> list[dict[str, Any]]:
+        """Every file ever set aside in ``OUT/_quarantine/`` (their notes), oldest first."""
+        try:
+            infos = self.fs.get_file_info(pafs.FileSelector(self._abs(QUARANTINE_DIR), allow_not_found=True,
+                                                            recursive=True))
+        except FileNotFoundError:
+            return []
+        notes = []
+        for info in infos:
+            if info.type == pafs.FileType.File and info.base_name.endswith(".json"):
+                try:
+                    with self.fs.open_input_stream(info.path) as fh:
+                        notes.append(json.loads(fh.read()))
+                except (OSError, ValueError):
+                    continue
+        return sorted(notes, key=lambda n: (str(n.get("at")), str(n.get("path"))))
+
+    def pending_commits(self) -> int:
+        return len(commit.pending(self.fs, self.path))
+
+    # -- maintenance --------------------------------------------------------------------------------
     def repair(self) -> int:
-        """Drop older duplicates of a key left by a crash between writing and replacing."""
+        """Roll pending commits forward, collect garbage, quarantine unreadable files and drop
+        duplicate keys (left by a crash of the pre-commit-log store). Returns rows/files fixed."""
+        fixed = 0
+        with self.lock():
+            for name, rec in commit.pending(self.fs, self.path):
+                commit.publish(self.fs, self.path, name, rec)
+                fixed += 1
+            fixed += commit.collect_garbage(self.fs, self.path)
+            fixed += self._remove_temp_files()
+            for table in self.specs:
+                for f in self._entries(table):
+                    reason = self._check_footer(f)
+                    if reason:
+                        self._set_aside(f, reason)
+                        fixed += 1
+            with self.transaction():
+                fixed += self._dedupe()
+        return fixed
+
+    def _remove_temp_files(self) -> int:
+        """Temp files of the pre-commit-log store (``.part-….parquet.tmp``), never committed."""
+        removed = 0
+        for table in self.specs:
+            try:
+                infos = self.fs.get_file_info(pafs.FileSelector(self.table_dir(table), allow_not_found=True,
+                                                                recursive=True))
+            except FileNotFoundError:
+                continue
+            for info in infos:
+                if info.type == pafs.FileType.File and info.base_name.startswith(".") and info.base_name.endswith(".tmp"):
+                    self.fs.delete_file(info.path)
+                    removed += 1
+        return removed
+
+    def _dedupe(self) -> int:
         fixed = 0
         for spec in self.specs.values():
             if spec.name in ("cells", "findings"):
                 continue  # many rows per key; they follow their report (see write())
-            files = self._files(spec.name)
             owner: dict[str, str] = {}
             dup: dict[str, set[str]] = defaultdict(set)
-            for path in files:  # sorted oldest -> newest
-                with self.fs.open_input_file(path) as fh:
-                    keys = self._key_strings(pq.read_table(fh, columns=list(spec.key)), spec.key).to_pylist()
-                for k in keys:
-                    if k in owner and owner[k] != path:
+            files = {f.rel: f for f in self._entries(spec.name)}
+            for rel, f in files.items():  # oldest -> newest
+                t = self._read_file(f, list(spec.key))
+                if t is None:
+                    continue
+                for k in self._key_strings(t, spec.key).to_pylist():
+                    if k in owner and owner[k] != rel:
                         dup[owner[k]].add(k)
-                    owner[k] = path
-            for path, keys in dup.items():
-                fixed += self._remove_keys_in(path, spec, keys)
+                    owner[k] = rel
+            for rel, keys in dup.items():
+                fixed += self._remove_keys_in(files[rel], spec, keys)
                 if spec.name == "reports":
                     for child in ("cells", "findings"):
                         self._dedupe_children(child, keys)
         return fixed
 
-    def _remove_keys_in(self, path: str, spec: TableSpec, keys: set[str]) -> int:
-        with self.fs.open_input_file(path) as fh:
-            full = pq.read_table(fh)
-        mask = pc.is_in(self._key_strings(full, spec.key), value_set=pa.array(sorted(keys), pa.string()))
-        kept = full.filter(pc.invert(mask))
-        if kept.num_rows:
-            self._atomic_write(kept, path.rsplit("/", 1)[0])
-        self.fs.delete_file(path)
-        return full.num_rows - kept.num_rows
+    def _remove_keys_in(self, f: _File, spec: TableSpec, keys: set[str]) -> int:
+        t = self._read_file(f, list(spec.key))
+        if t is None:
+            return 0
+        mask = pc.is_in(self._key_strings(t, spec.key), value_set=pa.array(sorted(keys), pa.string()))
+        return self._rewrite_without(f, mask)
 
     def _dedupe_children(self, table: str, report_ids: set[str]) -> None:
         """Keep only the newest file's rows of each report in cells/findings."""
-        spec = self.specs[table]
         newest: dict[str, str] = {}
-        for path in self._files(table):
-            with self.fs.open_input_file(path) as fh:
-                ids = set(pq.read_table(fh, columns=["report_id"]).column(0).to_pylist())
-            for rid in ids & report_ids:
-                newest[rid] = path
-        for path in self._files(table):
-            stale = {rid for rid, p in newest.items() if p != path}
+        ids_of: dict[str, set[str]] = {}
+        entries = self._entries(table)
+        for f in entries:
+            t = self._read_file(f, ["report_id"])
+            ids_of[f.rel] = set(t.column(0).to_pylist()) if t is not None else set()
+            for rid in ids_of[f.rel] & report_ids:
+                newest[rid] = f.rel
+        for f in entries:
+            stale = {rid for rid, rel in newest.items() if rel != f.rel} & ids_of[f.rel]
             if stale:
-                with self.fs.open_input_file(path) as fh:
-                    ids = set(pq.read_table(fh, columns=["report_id"]).column(0).to_pylist())
-                if ids & stale:
-                    self._remove_keys_in(path, spec, ids & stale)
+                t = self._read_file(f, ["report_id"])
+                if t is not None:
+                    mask = pc.is_in(t.column("report_id"), value_set=pa.array(sorted(stale), pa.string()))
+                    self._rewrite_without(f, mask)
 
     def compact(self, max_rows: int = 200_000) -> int:
-        """Merge each partition's small files into one (fewer files, faster scans)."""
+        """Merge each partition's small files into one (fewer files, faster scans); one transaction."""
         merged = 0
-        with self.lock():
+        with self.transaction():
             for spec in self.specs.values():
-                by_dir: dict[str, list[str]] = defaultdict(list)
-                for path in self._files(spec.name):
-                    by_dir[path.rsplit("/", 1)[0]].append(path)
+                by_dir: dict[str, list[_File]] = defaultdict(list)
+                for f in self._entries(spec.name):
+                    by_dir[f.rel.rsplit("/", 1)[0]].append(f)
                 for directory, files in by_dir.items():
                     if len(files) < 2:
                         continue
-                    tables = []
-                    for p in files:
-                        with self.fs.open_input_file(p) as fh:
-                            tables.append(pq.read_table(fh))
+                    tables = [t for t in (self._read_file(f) for f in files) if t is not None]
                     try:
                         combined = pa.concat_tables(tables, promote_options="default")
                     except pa.ArrowInvalid as exc:  # pragma: no cover - schema drift
                         raise StoreError(f"cannot compact {directory}: {exc}") from exc
                     if combined.num_rows > max_rows:
                         continue
-                    self._atomic_write(combined, directory)
-                    for p in files:
-                        self.fs.delete_file(p)
+                    self._stage(combined, directory)
+                    assert self._txn is not None
+                    for f in files:
+                        self._txn.remove(f.rel)
                     merged += len(files)
         return merged
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+__all__ = ["HIVE_NULL", "QUARANTINE_DIR", "Dataset", "WriteStats", "fault_point"]

@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from collector.store.faults import store_error
+
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -52,17 +54,21 @@ class RawStore:
         dest = self.root / rel
         if dest.is_file() and dest.stat().st_size == len(data):
             return sha, rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
+        tmp = None
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 if self.fsync:
                     fh.flush()
                     os.fsync(fh.fileno())
             os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+        except BaseException as exc:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):  # a full disk or a read-only root: one clear line
+                raise store_error(exc, f"storing a {len(data)}-byte document in {self.root / 'raw'}") from None
             raise
         return sha, rel
 

@@ -48,8 +48,10 @@ def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue]) -> lis
         if path not in fields:
             continue
         value = _value(rec, path)
+        # a legacy figure keeps the unit it was written in (件/宗/条, 元/万元); template cells the template's
+        unit = cv.unit if path.startswith("legacy.") and cv.unit else fields[path].unit
         out.append({**base, "field": path, "column": to_column(path), "value": value, "value_raw": cv.raw,
-                    "unit": fields[path].unit, "derived": False, "where": cv.where})
+                    "unit": unit, "derived": False, "where": cv.where})
     for path in sorted(derived):
         out.append({**base, "field": path, "column": to_column(path), "value": _value(rec, path), "value_raw": None,
                     "unit": fields[path].unit, "derived": True, "where": "derived: sum of the 其他处理 sub-rows"})

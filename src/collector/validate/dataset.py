@@ -1,4 +1,4 @@
-"""Dataset-level rules over the ``reports`` table (flat rows): 9, 10 (cross-year) and 15.
+"""Dataset-level rules over the ``reports`` table (flat rows): 9, 10, 26 (cross-year) and 15.
 
 Rows are matched across years by agency: ``org_code`` (索引号 prefix / Hanweb area) when known,
 else the normalised agency name. Rule 15 compares the narrative of reports of the same year by
@@ -55,6 +55,19 @@ def rule10_in_force(prev: dict[str, Any], cur: dict[str, Any]) -> list[Finding]:
     return out
 
 
+def rule26_legacy_jump(prev: dict[str, Any], cur: dict[str, Any], factor: float = 100.0) -> list[Finding]:
+    """Legacy 主动公开 count jumping 100× between an agency's reports (units or cumulative figures mixed up)."""
+    a, b = prev.get("legacy__proactive_items_total"), cur.get("legacy__proactive_items_total")
+    if not a or not b or "legacy" not in (prev.get("format_version"), cur.get("format_version")):
+        return []
+    ratio = max(a, b) / min(a, b)
+    if ratio < factor:
+        return []
+    return [Finding(26, "warning", f"主动公开 {b:g} in {cur['report_year']} vs {a:g} in {prev['report_year']} "
+                                   f"({ratio:.0f}×): a cumulative figure or a unit mixed up?",
+                    ["legacy.proactive_items_total"])]
+
+
 def _shingles(text: str, k: int = 5) -> set[str]:
     t = "".join(text.split())
     return {t[i : i + k] for i in range(max(0, len(t) - k + 1))}
@@ -103,7 +116,7 @@ def near_duplicates(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], di
 
 
 def validate_dataset(rows: Iterable[dict[str, Any]]) -> list[tuple[str, Finding]]:
-    """(report_id, finding) for rules 9, 10 and 15 over flat ``reports`` rows."""
+    """(report_id, finding) for rules 9, 10, 15 and 26 over flat ``reports`` rows."""
     rows = list(rows)
     out: list[tuple[str, Finding]] = []
     by_agency: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
@@ -118,6 +131,10 @@ def validate_dataset(rows: Iterable[dict[str, Any]]) -> list[tuple[str, Finding]
                 continue
             for f in rule9_carry_over(prev, cur) + rule10_in_force(prev, cur):
                 out.append((cur["report_id"], f))
+        legacy_years = sorted(y for y, r in years.items() if r.get("legacy__proactive_items_total"))
+        for y0, y1 in zip(legacy_years, legacy_years[1:], strict=False):
+            if y1 - y0 <= 2:  # the next report the agency published, a missing year allowed
+                out.extend((years[y1]["report_id"], f) for f in rule26_legacy_jump(years[y0], years[y1]))
     for ra, rb, jac in near_duplicates(rows):
         msg = f"text {jac:.0%} identical to {rb.get('agency_name')}'s {rb.get('report_year')} report (内容雷同)"
         out.append((ra["report_id"], Finding(15, "warning", msg, ["text.s1_overview"])))

@@ -17,10 +17,9 @@ from typing import Any
 from collector.parse.labels import (
     S3_COLUMNS,
     S3_OTHER_SUBROWS,
-    S3_RESULT_ROWS_2019,
-    S3_RESULT_ROWS_2021,
     S4_BLOCKS,
     S4_COLUMNS,
+    s3_result_rows,
 )
 
 
@@ -80,8 +79,9 @@ def rule1_balance(rec: dict[str, Any]) -> list[Finding]:
 
 
 def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
-    """三 per column: （七）总计 == sum of the result rows."""
-    rows = S3_RESULT_ROWS_2021 if rec.get("format_version") == "gb2021" else S3_RESULT_ROWS_2019
+    """三 per column: （七）总计 == sum of the result rows (as the table prints them: a hybrid 三
+    keeps the other era's 其他处理 rows, see ``format_deviations``)."""
+    rows = s3_result_rows(rec)
     out = []
     row_present = any(_get(rec, f"s3.results_total.{c}") is not None for c in S3_COLUMNS)
     for col in S3_COLUMNS:
@@ -140,10 +140,22 @@ def rule5_s4_totals(rec: dict[str, Any]) -> list[Finding]:
 
 
 def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
-    """gb2019 has one （六） row (sub-rows null); gb2021 has the three sub-rows."""
+    """gb2019 has one （六） row (sub-rows null); gb2021 has the three sub-rows.
+
+    A table printed in the other era's layout (a gb2021 report whose 三 keeps the single
+    （六）其他处理 row) was read as printed and listed in ``format_deviations``: a warning, not an error.
+    """
     fmt = rec.get("format_version")
     subs = [f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS]
     filled = [p for p in subs if _get(rec, p) is not None]
+    devs = rec.get("format_deviations") or ()
+    if fmt == "gb2021" and "s3.single_other_handling_row" in devs:
+        return [Finding(6, "warning", "gb2021 report whose 三 prints the gb2019 single （六）其他处理 row "
+                                      "(read as printed; the three sub-rows are blank)",
+                        [f"s3.other_handling.{c}" for c in S3_COLUMNS])]
+    if fmt == "gb2019" and "s3.other_handling_subrows" in devs:
+        return [Finding(6, "warning", "gb2019 report whose 三 prints the three gb2021 其他处理 rows (read as printed)",
+                        filled)]
     if fmt == "gb2019" and filled:
         return [Finding(6, "error", "gb2019 record has values in the gb2021 其他处理 sub-rows", filled)]
     if fmt == "gb2021" and not filled and _get(rec, "s3.new_received.total") is not None:
@@ -241,27 +253,102 @@ def rule13_deadline(rec: dict[str, Any]) -> list[Finding]:
 
 
 def rule14_format_year(rec: dict[str, Any]) -> list[Finding]:
+    """The layout matches the year; a 二 label of the other era (``format_deviations``) is a deviation too."""
     fmt, year = rec.get("format_version"), rec.get("report_year")
+    out = []
+    labels = [d for d in rec.get("format_deviations") or () if d.startswith("s2.")]
+    if labels:
+        out.append(Finding(14, "warning", f"{fmt} table with the other template's labels ({', '.join(labels)})",
+                           ["format_version"]))
     if not year:
-        return []
+        return out
     expected = "gb2021" if year >= 2021 else "gb2019" if year >= 2019 else "legacy"
     if fmt == expected or (fmt == "legacy" and rec.get("parse_status") == "text_only" and year < 2019):
-        return []
-    return [Finding(14, "warning", f"{year} report uses the {fmt} layout (expected {expected})", ["format_version"])]
+        return out
+    return [*out, Finding(14, "warning", f"{year} report uses the {fmt} layout (expected {expected})", ["format_version"])]
+
+
+# Rule 17 (project rule, beyond the spec's 1–15): a value no report of this kind can hold — a
+# phone number or a code picked up from the page, digits of two cells run together — that no sum
+# names (a blank 总计 switches rules 1–3 off). Caps are far above the largest real reports.
+S3_CELL_CAP = 1_000_000        # requests in one cell of 三 (province-wide reports count ~10^5 at most)
+S4_CELL_CAP = 10_000           # reviews or suits in one cell of 四
+S4_PER_REQUEST = 3             # 四 counts above 3x the requests the report handled (+ S4_SLACK) ...
+S4_SLACK = 20                  # ... are implausible: a review or suit follows a reply to a request
+S2_CAPS: dict[str, float] = {   # field suffix -> cap (counts of documents, items, decisions)
+    "regulations.issued": 1_000, "regulations.repealed": 1_000, "regulations.in_force": 5_000,
+    "normative_docs.issued": 10_000, "normative_docs.repealed": 10_000, "normative_docs.in_force": 100_000,
+    "regulations.new_made": 1_000, "regulations.new_published": 1_000, "regulations.total_published": 5_000,
+    "normative_docs.new_made": 10_000, "normative_docs.new_published": 10_000,
+    "normative_docs.total_published": 100_000, "prev_year_items": 100_000, "change": 10_000,
+    "decisions": 100_000_000, "project_count": 100_000,
+}
+
+
+def _requests_handled(rec: dict[str, Any]) -> int | float | None:
+    """The report's own total of requests: 一 + 二 (= 三(七) + 四 when the table balances)."""
+    totals = [_cell(rec, r, "total") for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+    left = None if totals[0] is None and totals[1] is None else (totals[0] or 0) + (totals[1] or 0)
+    right = None if totals[2] is None and totals[3] is None else (totals[2] or 0) + (totals[3] or 0)
+    known = [v for v in (left, right) if v is not None]
+    return max(known) if known else None
+
+
+def rule17_plausible(rec: dict[str, Any]) -> list[Finding]:
+    """Values outside what their cell can hold: far above the report's own totals, or above a cap."""
+    out: list[Finding] = []
+    handled = _requests_handled(rec)
+    for row, cols in (rec.get("s3") or {}).items():
+        for col, v in (cols or {}).items():
+            if v is None:
+                continue
+            p = f"s3.{row}.{col}"
+            if abs(v) >= S3_CELL_CAP:
+                out.append(Finding(17, "warning", f"{p} = {v:g}: implausible for a count of requests "
+                                                  f"(≥ {S3_CELL_CAP:,}); a number picked up from the page?", [p]))
+            elif (handled is not None and row not in ("new_received", "carried_over_in", "results_total",
+                                                      "carried_over_out") and v > handled):
+                out.append(Finding(17, "warning", f"{p} = {v:g} is more than all the requests the report handled "
+                                                  f"({handled:g})", [p]))
+    limit = S4_PER_REQUEST * handled + S4_SLACK if handled is not None else None
+    for block, cols in (rec.get("s4") or {}).items():
+        for col, v in (cols or {}).items():
+            if v is None:
+                continue
+            p = f"s4.{block}.{col}"
+            if abs(v) >= S4_CELL_CAP:
+                out.append(Finding(17, "warning", f"{p} = {v:g}: implausible for a count of reviews or suits "
+                                                  f"(≥ {S4_CELL_CAP:,}); a number picked up from the page?", [p]))
+            elif limit is not None and v > limit:
+                out.append(Finding(17, "warning", f"{p} = {v:g} reviews/suits against {handled:g} requests handled: "
+                                                  "far above what the report's own totals allow", [p]))
+    for art, items in (rec.get("s2") or {}).items():
+        for item, cols in (items or {}).items():
+            for col, v in (cols or {}).items():
+                cap = S2_CAPS.get(f"{item}.{col}", S2_CAPS.get(col))
+                if v is not None and cap is not None and abs(v) >= cap:
+                    p = f"s2.{art}.{item}.{col}"
+                    out.append(Finding(17, "warning", f"{p} = {v:g}: implausible (≥ {cap:,g})", [p]))
+    return out
 
 
 RECORD_RULES: tuple[Callable[[dict[str, Any]], list[Finding]], ...] = (
     rule1_balance, rule2_results_total, rule3_row_totals, rule4_counts, rule5_s4_totals, rule6_other_rows,
     rule7_s2_values, rule8_fee_unit, rule11_sections, rule12_prose, rule13_deadline, rule14_format_year,
+    rule17_plausible,
 )
 
 
 def validate_record(rec: dict[str, Any]) -> list[Finding]:
-    """All record-level findings; tables-only rules are skipped for legacy (text-only) records."""
+    """All record-level findings; tables-only rules are skipped for legacy records, which get
+    their own soft rules 21–25 (:mod:`collector.validate.legacy`)."""
+    from collector.validate.legacy import legacy_findings
+
     numeric = _numeric(rec.get("format_version"))
     out: list[Finding] = []
     for rule in RECORD_RULES:
         if not numeric and rule not in (rule13_deadline, rule14_format_year):
             continue
         out.extend(rule(rec))
+    out.extend(legacy_findings(rec))
     return out
