@@ -119,7 +119,7 @@ def test_recogniser_reads_a_lone_number_crisp_or_soft(text: str) -> None:
     ImageDraw.Draw(page).text((20, 15), text, fill=0, font=ImageFont.load_default(size=40))  # Pillow's own font
     img = np.asarray(page)
     ys, xs = np.nonzero(img < 128)
-    crop = _crop(img, None, (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)))
+    crop = _crop(img, (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)))
     crisp = np.where(crop < 128, 0, 255).astype(np.uint8)
     for view in (crop, crisp, cv2.GaussianBlur(crop, (0, 0), 1.0)):
         r = engine().read_one(view)

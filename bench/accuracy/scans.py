@@ -8,32 +8,31 @@ Sources (each: DOCX/HTML -> LibreOffice PDF -> :func:`collector.sim.render_scan.
   county government, a gb2019 department, a gb2021 township;
 * the committed attachment fixtures ``gb2021.pdf`` (awkward numbers: 4-digit counts wrapped in
   narrow cells, blanks, a decimal fee) and, for the borderless variant, ``gb2019_noborder.pdf``;
-* the real Shanghai 2019 report of ``../shared/samples`` (when present), on fewer variants
-  (eight dense pages: OCR is slow and the machine is shared); its agency is not expected
-  (the article's title is not in the body that gets printed).
+* the real Shanghai 2019 report of ``../shared/samples`` as LibreOffice prints the article (the
+  ``samples`` suite's PDF, when ../shared is present), on fewer variants: eight dense pages, and
+  OCR is slow.
 
 Variants are named for what was done to the page (``scan-150dpi-jpeg-seal``); the borderless
 one draws the sim reports' tables without rules, so the grid-less fallback is measured too.
 
 Everything is seeded, so a variant is the same bytes on every run of the same machine; the
-rendered PDFs and scans are cached (``collector.sim.attachments.cache_dir() / "scans"``, outside
-the repository); ``python -m bench.accuracy.scans --out DIR`` writes them out to look at. Needs
-LibreOffice and the ``[ocr]`` extra; without them the suite has no cases.
+PDFs and scans are cached in ``bench/accuracy/cache`` (gitignored);
+``python -m bench.accuracy.scans --out DIR`` writes them out to look at. Needs the ``[ocr]``
+extra (no cases without it); without LibreOffice only the committed fixtures are scanned.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from bench.accuracy import Case
+from bench.accuracy.cache import cached, cached_conversions
 
 VERSION = 1  # bump when the renderer changes, so cached scans are regenerated
 
@@ -70,78 +69,43 @@ def sim_reports() -> list[dict[str, Any]]:
     return [gov.record, dept.record, town.record]
 
 
-def _cache(key: str, ext: str) -> Path:
-    from collector.sim.attachments import cache_dir
-
-    return cache_dir() / "scans" / f"{key}.{ext}"
-
-
-def _cached(path: Path, make: Any) -> bytes:
-    if path.is_file():
-        return path.read_bytes()
-    data = make()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-    return data
-
-
 def scan_of(pdf: bytes, variant: str, seed: int, seal_text: str) -> bytes:
     """``pdf`` rendered as ``variant`` (cached by content, style and renderer version)."""
     from collector.sim.render_scan import ScanStyle, pdf_to_scan
 
     style = ScanStyle(**VARIANTS[variant], seed=seed)
-    blob = json.dumps({"pdf": hashlib.sha256(pdf).hexdigest(), "style": asdict(style), "seal": seal_text,
-                       "v": VERSION}, sort_keys=True, ensure_ascii=False)
-    key = hashlib.sha256(blob.encode()).hexdigest()[:32]
-    return _cached(_cache(key, HINTS[style.container]), lambda: pdf_to_scan(pdf, style, seal_text=seal_text))
+    key = json.dumps({"pdf": hashlib.sha256(pdf).hexdigest(), "style": asdict(style), "seal": seal_text,
+                      "v": VERSION}, sort_keys=True, ensure_ascii=False)
+    return cached(f"scans/{key}", HINTS[style.container], lambda: pdf_to_scan(pdf, style, seal_text=seal_text))
 
 
-def _sim_pdf(rec: dict[str, Any], borders: bool) -> bytes:
-    from collector.sim.attachments import render_attachment
+def _sim_pdf(rec: dict[str, Any], borders: bool) -> bytes | None:
+    """The report as LibreOffice prints its DOCX, with or without table rules (None: no soffice)."""
     from collector.sim.layout import record_to_layout
-    from collector.sim.render_office import convert_with_soffice, layout_to_docx
+    from collector.sim.render_office import layout_to_docx
 
-    layout = record_to_layout(rec)
-    if borders:
-        return render_attachment(layout, "pdf")
-    key = hashlib.sha256(json.dumps(rec, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
-    return _cached(_cache(f"borderless-{key}", "pdf"),
-                   lambda: convert_with_soffice(layout_to_docx(layout, borders=False), "docx", "pdf"))
+    docx = layout_to_docx(record_to_layout(rec), borders=borders)
+    key = f"scans/{VERSION}/{hashlib.sha256(docx).hexdigest()}/pdf"
+    return cached_conversions([(key, docx)], "docx", "pdf")[0]
 
 
-def _available() -> bool:
-    from collector.extract.ocr_engine import ocr_available
-    from collector.extract.office import soffice_path
-
-    return ocr_available() and soffice_path() is not None
-
-
-def _sample_source() -> tuple[bytes, dict[str, Any], dict[str, Any], str] | None:
-    """The Shanghai sample as PDF (LibreOffice renders the article HTML), its expectations, meta."""
+def _sample_source() -> Case | None:
+    """The Shanghai sample as LibreOffice prints the article (the ``samples`` suite's PDF case)."""
     from bench.accuracy.samples import cases as sample_cases
-    from collector.extract.office import convert_one
 
-    case = next((c for c in sample_cases() if c.name.startswith("shanghai")), None)
-    if case is None:
-        return None
-    key = hashlib.sha256(case.data).hexdigest()[:32]
-    pdf = _cached(_cache(f"sample-{key}", "pdf"), lambda: convert_one(case.data, "pdf", source_ext="html"))
-    # the page's title (the agency) is outside the article body LibreOffice renders: not expected
-    meta = {k: v for k, v in case.meta.items() if k != "agency_name"}
-    return pdf, case.expected, meta, case.name
+    return next((c for c in sample_cases() if c.variant == "pdf" and c.name.startswith("shanghai")), None)
 
 
 def cases() -> Iterator[Case]:
-    if not _available():
+    from collector.extract.ocr_engine import ocr_available
+
+    if not ocr_available():
         return
     from collector.sim.truth import flat_numbers
 
     sources: list[tuple[str, dict[bool, bytes], dict[str, Any], dict[str, Any], str, tuple[str, ...]]] = []
     for i, rec in enumerate(sim_reports()):
-        pdfs = {True: _sim_pdf(rec, borders=True), False: _sim_pdf(rec, borders=False)}
+        pdfs = {b: pdf for b in (True, False) if (pdf := _sim_pdf(rec, borders=b)) is not None}
         meta = {k: rec[k] for k in ("format_version", "report_year", "agency_name", "published_date")}
         sources.append((f"sim{i + 1}-{rec['format_version']}", pdfs, flat_numbers(rec), meta, rec["agency_name"],
                         tuple(VARIANTS)))
@@ -154,11 +118,14 @@ def cases() -> Iterator[Case]:
                         meta, truth["agency_name"], variants))
     sample = _sample_source()
     if sample is not None:
-        pdf, expected, meta, name = sample
-        sources.append((name.split(".")[0], {True: pdf}, expected, meta, "上海市人民政府办公厅", SAMPLE_VARIANTS))
+        sources.append((sample.name.split(".")[0], {True: sample.data}, sample.expected, sample.meta,
+                        "上海市人民政府办公厅", SAMPLE_VARIANTS))
     for n, (name, pdfs, expected, meta, seal_text, variants) in enumerate(sources):
         for v, variant in enumerate(variants):
-            data = scan_of(pdfs[variant not in BORDERLESS], variant, seed=1000 * n + v, seal_text=seal_text)
+            pdf = pdfs.get(variant not in BORDERLESS)
+            if pdf is None:
+                continue
+            data = scan_of(pdf, variant, seed=1000 * n + v, seal_text=seal_text)
             ext = HINTS[VARIANTS[variant].get("container", "png")]
             yield Case("scans", variant, f"{name}.{ext}", data, expected, hint=ext, meta=meta)
 
