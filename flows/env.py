@@ -13,6 +13,9 @@ QUIET_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",            # no telemetry attempts (offline machines)
     "PREFECT_SERVER_LOGGING_LEVEL": "ERROR",
     "PREFECT_LOGGING_INTERNAL_LEVEL": "ERROR",
+    # the embedded API creates and migrates its database on first start: on a busy 2-core machine that
+    # takes longer than Prefect's 20 s default, and `xxgk demo` failed with a timeout
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 

@@ -1,7 +1,9 @@
-"""What a run tells its operator: per-portal tallies, Prefect artifacts, the run's final state.
+"""What a run tells its operator: per-portal tallies, failed URLs, Prefect artifacts, the run's final state.
 
 A portal that fails is a row in the report, not a failed run; a run where every portal failed
 raises :class:`RunFailed` (after publishing), so Prefect marks it Failed and alerts can fire.
+The report collects the futures' results here; the markdown and tables are rendered by the
+library (``collector.summary``), so another orchestrator can publish the same summary.
 """
 
 from __future__ import annotations
@@ -9,18 +11,21 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture
 
 from collector.config import Portal
-from collector.crawl import Candidate
+from collector.crawl import Candidate, FetchedRef
 from collector.errors import CollectorError, StoreError
+from collector.summary import run_report_markdown, run_table
 from flows.runtime import logger
-from flows.tasks import Discovered, FetchedBatch, WrittenBatch
+from flows.tasks import DatasetReport, Discovered, FetchedBatch, WrittenBatch
 
 COUNTS = ("found", "new", "updated", "unchanged", "failed", "blocked")
+KEPT_FAILURES = 200  # failed/blocked URLs kept in the run's summary; the rest are counted
 
 
 class RunFailed(CollectorError):
@@ -69,6 +74,9 @@ class RunReport:
     spans: list[tuple[float, float]] = field(default_factory=list)
     rows_written: int = 0
     notes: list[str] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # url, portal_id, kind, status, reason, message
+    failures_total: int = 0
+    dataset: DatasetReport | None = None
     fatal: str | None = None                    # a store failure (full disk, read-only root): the run fails
 
     @classmethod
@@ -79,16 +87,34 @@ class RunReport:
         pid = portal_id or "-"
         return self.portals.setdefault(pid, PortalRow(pid))
 
+    def failed(self, portal_id: str | None, url: str | None, kind: str, status: str, reason: str | None,
+               message: str | None, http_status: int | None = None) -> None:
+        """Remember a URL that could not be fetched or read, and why (the first KEPT_FAILURES; all counted)."""
+        self.failures_total += 1
+        if len(self.failures) < KEPT_FAILURES:
+            self.failures.append({"portal_id": portal_id, "url": url, "kind": kind, "status": status,
+                                  "reason": reason, "message": message, "http_status": http_status})
+
+    def _fetch_failures(self, portal_id: str, refs: list[FetchedRef]) -> None:
+        for r in refs:
+            if not r.ok:
+                reason = r.error_code or r.status
+                if r.http_status:
+                    reason = f"{reason} (HTTP {r.http_status})"
+                self.failed(portal_id, r.url, r.kind, r.status, reason, r.error, r.http_status)
+
     # -- feeding the report from task futures --------------------------------------------------------
 
     def discovered(self, portal: Portal, fut: PrefectFuture[Discovered]) -> list[Candidate]:
         """Record a discovery; return its candidates (none if the portal failed)."""
         row = self._row(portal.id)
         fut.wait()
+        seed = portal.start_urls[0] if portal.start_urls else None
         if not fut.state.is_completed():
             self._check_fatal(fut)
             row.error, row.error_code = _state_error(fut), "task_failed"
             row.failed += 1
+            self.failed(portal.id, seed, "listing", "failed", row.error_code, row.error)
             return []
         d = fut.result()
         self.spans.append(d.span)
@@ -97,6 +123,8 @@ class RunReport:
             row.error, row.error_code = d.error, d.error_code
             row.blocked += d.error_code == "blocked"
             row.failed += d.error_code != "blocked"
+            self.failed(portal.id, seed, "listing", "blocked" if d.error_code == "blocked" else "failed",
+                        d.error_code, d.error)
             return []
         row.found = len(d.candidates)
         return d.candidates
@@ -113,6 +141,7 @@ class RunReport:
                     setattr(row, k, getattr(row, k) + v)
                 row.documents += f.documents
                 row.documents_failed += f.documents_failed
+                self._fetch_failures(pid, f.refs)
             else:
                 row.failed += size
                 self._check_fatal(fetch)
@@ -166,6 +195,20 @@ class RunReport:
         row.legacy_with_figures += w.legacy.get("with_figures", 0)
         row.legacy_without_figures += w.legacy.get("without_figures", 0)
         self.rows_written += sum(w.rows.values())
+        for f in w.failures:
+            self.failed(w.portal_id, f.get("url"), f.get("kind", "document"), f.get("status", "failed"),
+                        f.get("reason"), f.get("message"))
+
+    def summarised(self, fut: PrefectFuture[DatasetReport]) -> None:
+        """The dataset summary for the artifact; a failure is a note, never a failed run."""
+        fut.wait()
+        if fut.state.is_completed():
+            self.dataset = fut.result()
+            self.spans.append(self.dataset.span)
+            if self.dataset.error:
+                self.notes.append(self.dataset.error)
+        else:
+            self.notes.append(f"the dataset summary could not be computed: {_state_error(fut)}")
 
     def _check_fatal(self, fut: PrefectFuture[Any]) -> bool:
         """A store error (no space left, read-only root) is not one portal's problem: it fails the run."""
@@ -193,6 +236,8 @@ class RunReport:
             portals.append(d)
         return {"kind": self.kind, "years": self.years, "out": self.out, "ok": self.ok, "portals": portals,
                 "totals": self.totals(), "rows_written": self.rows_written, "notes": self.notes, "fatal": self.fatal,
+                "failures": self.failures, "failures_total": self.failures_total,
+                "dataset": asdict(self.dataset) if self.dataset else None,
                 "seconds": time.perf_counter() - self.started, "spans": self.spans}
 
 
@@ -209,52 +254,23 @@ def _state_error(fut: PrefectFuture[Any]) -> str:
     return str(res) if res is not None else (fut.state.message or fut.state.name or "failed")
 
 
-def _markdown(r: RunReport) -> str:
-    t = r.totals()
-    done = sum(p.collected for p in r.portals.values())
-    yrs = f"{r.years[0]}–{r.years[-1]}" if r.years else "all years"
-    lines = [f"# xxgk {r.kind}: {yrs}", "",
-             f"**{done} of {len(r.portals)} portals collected.** {t['found']} reports found: {t['new']} new, "
-             f"{t['updated']} updated, {t['unchanged']} unchanged, {t['failed']} failed, {t['blocked']} blocked; "
-             f"{t['records']} records written ({t['documents']} documents, {t['documents_failed']} not fetched).",
-             "", f"Dataset: `{r.out}`", ""]
-    if t["legacy_with_figures"] or t["legacy_without_figures"]:
-        lines[-3:-3] = ["", f"Legacy reports (2008–2018): {t['legacy_with_figures']} with figures, "
-                            f"{t['legacy_without_figures']} text only."]
-    if r.fatal:
-        lines += [f"**The run failed:** {r.fatal}", ""]
-    bad = [p for p in r.portals.values() if not p.collected or p.failed or p.blocked]
-    if bad:
-        lines += ["## Portals with problems", ""]
-        lines += [f"- `{p.portal_id}` ({p.name}): " + (p.error or f"{p.failed} failed, {p.blocked} blocked")
-                  for p in bad]
-        lines.append("")
-    findings: Counter[str] = Counter()
-    for p in r.portals.values():
-        findings.update(p.findings)
-    if findings:
-        lines += ["## Validation findings by rule", "", "| rule | severity | count |", "|---|---|---|"]
-        for key, n in sorted(findings.items(), key=lambda kv: (int(kv[0].split()[1]), kv[0])):
-            _, rule, sev = key.split()
-            lines.append(f"| {rule} | {sev} | {n} |")
-        lines.append("")
-    if r.notes:
-        lines += ["## Notes", "", *(f"- {n}" for n in r.notes), ""]
-    return "\n".join(lines)
-
-
-def _table(r: RunReport) -> list[dict[str, Any]]:
-    rows = []
-    for p in r.portals.values():
-        rows.append({"portal": p.portal_id, "cms": p.family or "", **{k: getattr(p, k) for k in COUNTS},
-                     "records": p.records, "legacy_with_figures": p.legacy_with_figures,
-                     "legacy_without_figures": p.legacy_without_figures, "findings": ", ".join(f"{k}: {v}" for k, v in sorted(p.findings.items())),
-                     "status": "ok" if p.collected else f"FAILED: {p.error or 'nothing fetched'}"})
-    return rows
+def publish_summary(kind: str, summary: dict[str, Any], title: str | None = None) -> None:
+    """Attach the markdown summary, the per-portal table and a link to the HTML report to the current run."""
+    log = logger()
+    try:
+        create_markdown_artifact(run_report_markdown(summary, title), key=f"xxgk-{kind}-summary",
+                                 description=f"xxgk {kind} run: what happened, what went wrong, the dataset")
+        create_table_artifact(run_table(summary), key=f"xxgk-{kind}-portals", description="per-portal counts")
+        html = (summary.get("dataset") or {}).get("html")
+        if html:
+            create_link_artifact(Path(html).as_uri(), link_text=f"dataset report ({Path(html).name})",
+                                 key=f"xxgk-{kind}-report", description="self-contained HTML report with charts")
+    except Exception as exc:  # noqa: BLE001 - an artifact is a report, not the work: never fail the run for it
+        log.warning("could not publish artifacts: %s", exc)
 
 
 def publish(r: RunReport) -> dict[str, Any]:
-    """Log the outcome, attach the markdown summary and per-portal table to the run; fail if nothing worked."""
+    """Log the outcome, attach the summary artifacts to the run; fail if nothing worked."""
     summary = r.to_dict()
     log = logger()
     for p in r.portals.values():
@@ -262,11 +278,10 @@ def publish(r: RunReport) -> dict[str, Any]:
             "%s: found %d, new %d, updated %d, unchanged %d, failed %d, blocked %d, records %d%s",
             p.portal_id, p.found, p.new, p.updated, p.unchanged, p.failed, p.blocked, p.records,
             f" — {p.error}" if p.error else "")
-    try:
-        create_markdown_artifact(_markdown(r), key=f"xxgk-{r.kind}-summary", description=f"xxgk {r.kind} run")
-        create_table_artifact(_table(r), key=f"xxgk-{r.kind}-portals", description="per-portal counts")
-    except Exception as exc:  # noqa: BLE001 - an artifact is a report, not the work: never fail the run for it
-        log.warning("could not publish artifacts: %s", exc)
+    if r.failures_total:
+        log.warning("%d URLs failed or were blocked, e.g. %s", r.failures_total,
+                    "; ".join(f"{f['url']} ({f['reason']})" for f in r.failures[:3]))
+    publish_summary(r.kind, summary)
     if r.fatal is not None:
         raise RunFailed(r.fatal, summary)
     if not r.ok:
@@ -274,4 +289,4 @@ def publish(r: RunReport) -> dict[str, Any]:
     return summary
 
 
-__all__ = ["COUNTS", "PortalRow", "RunFailed", "RunReport", "publish"]
+__all__ = ["COUNTS", "PortalRow", "RunFailed", "RunReport", "publish", "publish_summary"]

@@ -153,6 +153,11 @@ def writer_slot() -> Iterator[None]:
         yield
 
 
+def local_path(path: str) -> str:
+    """A path parameter as given, ``~`` expanded (deployment parameters name the worker user's home)."""
+    return os.path.expanduser(path) if path.startswith("~") else path
+
+
 # -- years ----------------------------------------------------------------------------------------
 
 
@@ -267,5 +272,5 @@ def embedded_api(log_dir: str | Path | None = None) -> Iterator[str]:
 
 
 __all__ = ["RETRY_DELAYS", "SHANGHAI", "WRITER_LIMIT", "api_configured", "attempts_left", "chunks",
-           "embedded_api", "emit", "ensure_writer_limit", "is_transient", "logger", "progress_hook",
+           "embedded_api", "emit", "ensure_writer_limit", "is_transient", "local_path", "logger", "progress_hook",
            "retry_transient", "scheduled_years", "task_runner", "writer_slot"]

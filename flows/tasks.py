@@ -83,6 +83,17 @@ class WrittenBatch:
     span: Span = (0.0, 0.0)
     legacy: dict[str, int] = field(default_factory=dict)    # legacy reports: "with_figures" / "without_figures"
     quarantined: list[str] = field(default_factory=list)  # damaged dataset files set aside while writing
+    failures: list[dict[str, Any]] = field(default_factory=list)  # documents that failed to parse: url, reason
+
+
+@dataclass(slots=True)
+class DatasetReport:
+    """The dataset summary a run publishes: markdown tables, and the HTML report's path (None if it failed)."""
+
+    markdown: str
+    html: str | None = None
+    error: str | None = None
+    span: Span = (0.0, 0.0)
 
 
 # -- helpers the flows call directly (cheap, no I/O worth a task) -------------------------------------
@@ -205,7 +216,7 @@ def write_batch(batch: FetchedBatch, out: str, force: bool = False) -> WrittenBa
         logger().warning("quarantined %s", q)
     return WrittenBatch(batch.portal_id, stats.candidates, stats.processed, stats.records, stats.document_errors,
                         dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy,
-                        quarantined=stats.quarantined)
+                        quarantined=stats.quarantined, failures=stats.failures)
 
 
 @task(name="compact", **_WORK)
@@ -241,8 +252,38 @@ def reparse_batch(groups: list[ReparseGroup], out: str) -> WrittenBatch:
     pid = groups[0].portal_id or "-"
     emit("processed", portal_id=pid, count=len(groups), records=stats.records)
     return WrittenBatch(pid, stats.candidates, stats.processed, stats.records, stats.document_errors,
-                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy)
+                        dict(stats.rows_written), findings, span=(t0, t1), legacy=legacy, failures=stats.failures)
 
 
-__all__ = ["Discovered", "FetchedBatch", "WrittenBatch", "compact_dataset", "discover", "fetch_batch", "fetch_settings",
-           "open_output", "plan", "reparse_batch", "select_portals", "write_batch"]
+@task(name="migrate-dataset", **_WORK)
+def migrate_dataset(out: str) -> int:
+    """Rewrite files of an older schema layout in the current one (``Dataset.migrate``) before re-parsing."""
+    if not Path(out).exists():
+        raise ConfigError(f"{out}: no such dataset")
+    with writer_slot():
+        n = Dataset(out).migrate()
+    if n:
+        logger().info("rewrote %d files of an older schema layout", n)
+    return n
+
+
+@task(name="summarise-dataset", **_WORK)
+def summarise_dataset(out: str) -> DatasetReport:
+    """The dataset summary (``collector.summary``): markdown for the artifact, and ``OUT/summary.html``."""
+    from collector.summary import summarise, summary_markdown, write_html
+
+    t0 = time.perf_counter()
+    s = summarise(out)
+    html, error = None, None
+    try:
+        html = str(write_html(s, Path(out) / "summary.html"))
+    except Exception as exc:  # noqa: BLE001 - the tables still go out without the HTML file
+        error = f"the HTML report could not be written: {type(exc).__name__}: {exc}"
+        logger().warning(error)
+    link = Path(html).as_uri() if html else None
+    return DatasetReport(summary_markdown(s, html_link=link), html, error, span=(t0, time.perf_counter()))
+
+
+__all__ = ["DatasetReport", "Discovered", "FetchedBatch", "WrittenBatch", "compact_dataset", "discover", "fetch_batch",
+           "fetch_settings", "migrate_dataset", "open_output", "plan", "reparse_batch", "select_portals", "summarise_dataset",
+           "write_batch"]

@@ -1,10 +1,15 @@
-"""Generate ``schemas/report-record.v1.schema.json`` from the template catalogue below.
+"""Generate ``schemas/report-record.v2.schema.json`` from the template catalogue below.
 
 The catalogue transcribes the national template (国办公开办函〔2021〕30号 and the 2019 trial
 format, 国办公开办函〔2019〕60号). The generated JSON Schema is the contract: the library reads
-it at run time (``collector.schema``) and derives the Arrow schemas of every Parquet table from
-it. Run ``python scripts/build_schema.py`` after editing; ``tests/test_schema.py`` fails when the
-committed file and this catalogue disagree.
+it at run time (``collector.schema``). It holds the record (``properties``) and, under
+``x-tables``, every column of the four Parquet tables with its type, description, Chinese label
+and unit — the data dictionary that travels as field metadata in every file. The ``reports``
+columns are generated from the record, so a field added to any block below (the template, the
+metadata, a legacy block) becomes a documented column; a field without a description gets one
+from its parent's description and its label, and a field with neither fails the build.
+Run ``python scripts/build_schema.py`` after editing; ``tests/test_schema.py`` fails when the
+committed file and this catalogue disagree. Version history: ``schemas/CHANGELOG.md``.
 """
 
 from __future__ import annotations
@@ -13,8 +18,23 @@ import json
 import sys
 from pathlib import Path
 
-SCHEMA_VERSION = "1.1.0"  # history: schemas/CHANGELOG.md
-OUT = Path(__file__).resolve().parents[1] / "schemas" / "report-record.v1.schema.json"
+from schema_tables import (  # the columns of the other three tables, kept beside this file
+    CELLS,
+    DATE,
+    DOCUMENTS,
+    FINDINGS,
+    FLOAT64,
+    INT64,
+    LIST,
+    STRING,
+    TABLES,
+    TIMESTAMP,
+    VALIDATION_COLUMNS,
+)
+
+SCHEMA_VERSION = "2.0.0"
+SCHEMA_NAME = "report-record.v2.schema.json"
+OUT = Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_NAME
 
 INT = "integer"
 NUM = "number"
@@ -26,7 +46,8 @@ S2: list[tuple[str, str, str, str, str, tuple[str, ...]]] = []
 def _s2(item: str, zh_item: str, cols: list[tuple[str, str, str, str]], fmt: str, art: str) -> None:
     for key, zh, en, unit in cols:
         typ = NUM if unit in ("万元", "元") else INT
-        S2.append((f"s2.{art}.{item}.{key}", typ, f"{zh_item} {zh}", en, unit, (fmt,)))
+        en_full = f"二 proactive disclosure, 条例 art. 20({art.rsplit('_', 1)[-1]}), {item.replace('_', ' ')}: {en}"
+        S2.append((f"s2.{art}.{item}.{key}", typ, f"{zh_item} {zh}", en_full, unit, (fmt,)))
 
 
 _GB21_A1 = [("issued", "本年制发件数", "documents issued this year", "件"),
@@ -106,6 +127,32 @@ S4_COLS = [
     ("pending", "尚未审结", "pending"),
     ("total", "总计", "total"),
 ]
+
+
+
+# -- derived figures (record["derived"]; columns derived__*) -----------------------------------------
+# (key, type, zh label, description, unit). Never mixed with read numbers: a derived value sits in
+# its own column, and the ``cells`` table marks it ``derived = true``.
+DERIVED_NAMED = [
+    ("grant_rate", NUM, "公开率（予以公开+部分公开）/ 办理结果总计",
+     "(三 granted + partially granted) / 三 results total (（七）总计, or the sum of the result rows when it "
+     "is blank); null without a results total", "ratio 0–1"),
+    ("not_held_share", NUM, "本机关不掌握相关政府信息 / 办理结果总计",
+     "三 'unable: information not held' / 三 results total; null without a results total", "ratio 0–1"),
+    ("natural_person_share", NUM, "本年新收申请中自然人占比",
+     "三 new requests from natural persons / all new requests (row 总计); null without new requests", "ratio 0–1"),
+    ("withheld_total", INT, "（三）不予公开 小计（派生）",
+     "三 sum of the eight 不予公开 rows' totals (the template has no subtotal row)", "件"),
+    ("unable_total", INT, "（四）无法提供 小计（派生）",
+     "三 sum of the three 无法提供 rows' totals (the template has no subtotal row)", "件"),
+    ("not_processed_total", INT, "（五）不予处理 小计（派生）",
+     "三 sum of the five 不予处理 rows' totals (the template has no subtotal row)", "件"),
+]
+
+# Where a reports column's description says nothing about missing values, this is the rule.
+NULLS = "Null where the report leaves the cell blank (never 0)."
+
+_TEXT = {"type": ["string", "null"]}
 
 
 def _leaf(typ: str, zh: str, en: str, unit: str, fmts: tuple[str, ...], minimum: bool = True) -> dict:
@@ -194,90 +241,247 @@ def legacy_object() -> dict:
 # ---- LEGACY end ------------------------------------------------------------------------------------------
 
 
-def build() -> dict:
+def _numbers() -> dict:
     numbers: dict = {"type": "object"}
     for path, typ, zh, en, unit, fmts in S2:
         _put(numbers, path, _leaf(typ, zh, en, unit, fmts, minimum=not path.endswith(".change")))
     for row, zh_row, en_row, fmts in S3_ROWS:
         for col, zh_col, en_col in S3_COLS:
-            _put(numbers, f"s3.{row}.{col}", _leaf(INT, f"{zh_row} / {zh_col}", f"{en_row}; {en_col}", "件", fmts))
+            _put(numbers, f"s3.{row}.{col}", _leaf(INT, f"{zh_row} / {zh_col}",
+                                                    f"三 applications: {en_row} — applicant: {en_col}", "件", fmts))
     for block, zh_b, en_b in S4_BLOCKS:
         for col, zh_c, en_c in S4_COLS:
-            _put(numbers, f"s4.{block}.{col}", _leaf(INT, f"{zh_b} / {zh_c}", f"{en_b}; {en_c}", "件", ("gb2019", "gb2021")))
+            _put(numbers, f"s4.{block}.{col}", _leaf(INT, f"{zh_b} / {zh_c}", f"四 {en_b}: {en_c}", "件",
+                                                     ("gb2019", "gb2021")))
+    for sec, zh, en in (("s2", "二、主动公开政府信息情况", "二 proactive disclosure tables (条例 art. 20)"),
+                        ("s3", "三、收到和处理政府信息公开申请情况", "三 applications received and how they were handled"),
+                        ("s4", "四、政府信息公开行政复议、行政诉讼情况", "四 administrative reviews and lawsuits")):
+        numbers["properties"][sec].update({"description": en, "x-label-zh": zh})
+    return numbers["properties"]
 
-    s = {"type": ["string", "null"]}
-    meta = {
-        "schema_version": {"type": "string", "description": "version of this schema", "x-label-zh": "模式版本"},
-        "report_id": {"type": "string", "description": "deterministic id: sha256 of canonical source URL + report year (first 32 hex)", "x-label-zh": "报告标识"},
-        "format_version": {"enum": ["gb2021", "gb2019", "legacy"], "description": "template era detected from the table labels, never from the year", "x-label-zh": "格式版本"},
-        "report_year": {"type": ["integer", "null"], "description": "year the report covers (publication year - 1)", "x-label-zh": "报告年度"},
+
+def _derived() -> dict:
+    props: dict = {}
+    for key, typ, zh, en, unit in DERIVED_NAMED:
+        props[key] = {"type": [typ, "null"], "description": en, "x-label-zh": zh, "x-unit": unit}
+    for row, zh_row, en_row, _ in S3_ROWS:
+        # keyed by the dotted path of the blank cell it stands in for: derived["s3.granted.total"]
+        props[f"s3.{row}.total"] = {
+            "type": [INT, "null"], "x-label-zh": f"{zh_row} / 总计（派生）", "x-unit": "件",
+            "description": f"三 {en_row}: the row 总计 derived as the sum of the six applicant columns, filled only "
+                          f"when the report left 总计 blank (else null: read s3__{row}__total)"}
+    return {"type": "object", "additionalProperties": False, "x-label-zh": "派生指标", "properties": props,
+            "description": "figures computed from the tables, never mixed with the numbers read"}
+
+
+def _meta() -> dict:
+    s = _TEXT
+    return {
+        "schema_version": {"type": "string", "x-label-zh": "模式版本",
+                           "description": "version of this schema the record was produced under (rows migrated "
+                                          "from an older layout keep theirs until re-parsed)"},
+        "report_id": {"type": "string", "x-label-zh": "报告标识",
+                      "description": "deterministic id: sha256 of canonical source URL + report year (first 32 hex)"},
+        "format_version": {"enum": ["gb2021", "gb2019", "legacy"], "x-label-zh": "格式版本",
+                           "description": "template era detected from the table labels, never from the year"},
+        "report_year": {"type": ["integer", "null"], "x-label-zh": "报告年度",
+                        "description": "year the report covers (usually publication year - 1)"},
         "title": {**s, "description": "report title as published", "x-label-zh": "标题"},
         "agency_name": {**s, "description": "publishing body as named in the title or signature", "x-label-zh": "机关名称"},
         "region": {"type": "object", "additionalProperties": False, "description": "administrative region where known",
                    "x-label-zh": "行政区划", "properties": {
-                       "province": {**s, "x-label-zh": "省"}, "city": {**s, "x-label-zh": "市"},
-                       "county": {**s, "x-label-zh": "县"},
-                       "code": {"type": ["string", "null"], "pattern": "^[0-9]{6}$", "x-label-zh": "行政区划代码"}}},
-        "published_date": {"type": ["string", "null"], "format": "date", "description": "publication date (page metadata, else the closing date of the text)", "x-label-zh": "发布日期"},
-        "published_date_source": {"enum": ["page_metadata", "closing_date", "html_meta", None], "description": "where published_date was read", "x-label-zh": "发布日期来源"},
+                       "province": {**s, "x-label-zh": "省", "description": "province-level region name (省/自治区/直辖市)"},
+                       "city": {**s, "x-label-zh": "市", "description": "prefecture-level city name"},
+                       "county": {**s, "x-label-zh": "县", "description": "county-level name (县/区/旗)"},
+                       "code": {"type": ["string", "null"], "pattern": "^[0-9]{6}$", "x-label-zh": "行政区划代码",
+                                "description": "6-digit administrative division code (GB/T 2260), from the portal "
+                                               "configuration"}}},
+        "published_date": {"type": ["string", "null"], "format": "date", "x-label-zh": "发布日期",
+                           "description": "publication date (page metadata, else the closing date of the text)"},
+        "published_date_source": {"enum": ["page_metadata", "closing_date", "html_meta", None],
+                                  "description": "where published_date was read", "x-label-zh": "发布日期来源"},
         "source_url": {**s, "description": "URL or path the document was read from", "x-label-zh": "来源"},
-        "document_sha256": {"type": "string", "description": "sha256 of the raw document bytes", "x-label-zh": "文档哈希"},
-        "media_type": {"enum": ["html", "pdf", "docx", "doc", "wps", "xls", "xlsx", "et", "image", "text"], "description": "document format detected by content", "x-label-zh": "文档格式"},
+        "document_sha256": {"type": "string", "description": "sha256 of the raw document bytes (raw/ab/cd/<sha256>)",
+                            "x-label-zh": "文档哈希"},
+        "media_type": {"enum": ["html", "pdf", "docx", "doc", "wps", "xls", "xlsx", "et", "image", "text"],
+                       "description": "document format detected by content", "x-label-zh": "文档格式"},
         "extractor": {**s, "description": "extractor that turned the bytes into a document", "x-label-zh": "提取器"},
-        "parser_version": {"type": "string", "description": "version of the parser that produced the record", "x-label-zh": "解析器版本"},
-        "parse_warnings": {"type": "array", "items": {"type": "string"}, "description": "extraction problems: tables missing, rows lost, ambiguous columns", "x-label-zh": "解析警告"},
-        "derived_fields": {"type": "array", "items": {"type": "string"}, "description": "number fields computed rather than read (e.g. gb2021 s3.other_handling)", "x-label-zh": "派生字段"},
-        "format_deviations": {"type": "array", "items": {"type": "string"}, "description": "blocks printed in the other template's layout, as codes: s3.single_other_handling_row (gb2019 one 其他处理 row in a gb2021 report), s3.other_handling_subrows (gb2021 three rows in a gb2019 report), s2.normative_docs_gb2019_label / s2.normative_docs_gb2021_label (the other era's 规范性文件 label)", "x-label-zh": "格式偏差"},
-        "derived": {"type": "object", "description": "derived figures, marked as derived: blank totals, subtotals, grant_rate", "x-label-zh": "派生指标",
-                    "additionalProperties": {"type": ["number", "null"]}},
-        "parse_status": {"enum": ["ok", "partial", "text_only"], "description": "ok: all tables read (legacy: figures read from the prose or annex); partial: some rows/tables missing (see parse_warnings); text_only: a legacy report stating no figure, or tables as images", "x-label-zh": "解析状态"},
-        "agency_name_normalized": {**s, "description": "agency name without spaces, brackets or year, NFKC, simplified", "x-label-zh": "机关名称（规范化）"},
-        "agency_level": {"enum": ["ministry", "province", "prefecture", "county", "township", "department", None], "description": "level guessed from the name", "x-label-zh": "机关层级"},
-        "agency_type": {"enum": ["人民政府", "办公厅(室)", "部门", "垂直管理", "乡镇街道", None], "description": "kind of publisher guessed from the name", "x-label-zh": "机关类型"},
+        "parser_version": {"type": "string", "description": "version of the parser that produced the record",
+                           "x-label-zh": "解析器版本"},
+        "parse_warnings": {"type": "array", "items": {"type": "string"}, "x-label-zh": "解析警告",
+                           "description": "extraction problems: tables missing, rows lost, ambiguous columns"},
+        "derived_fields": {"type": "array", "items": {"type": "string"}, "x-label-zh": "派生字段",
+                           "description": "number fields computed rather than read (e.g. gb2021 s3.other_handling)"},
+        "format_deviations": {"type": "array", "items": {"type": "string"}, "x-label-zh": "格式偏差",
+                              "description": "blocks printed in the other template's layout, as codes: "
+                                             "s3.single_other_handling_row (gb2019 one 其他处理 row in a gb2021 report), "
+                                             "s3.other_handling_subrows (gb2021 three rows in a gb2019 report), "
+                                             "s2.normative_docs_gb2019_label / s2.normative_docs_gb2021_label (the "
+                                             "other era's 规范性文件 label)"},
+        "parse_status": {"enum": ["ok", "partial", "text_only"], "x-label-zh": "解析状态",
+                         "description": "ok: all tables read (legacy: figures read from the prose or annex); "
+                                        "partial: some rows/tables missing (see parse_warnings); text_only: a legacy "
+                                        "report stating no figure, or tables as images"},
+        "agency_name_normalized": {**s, "x-label-zh": "机关名称（规范化）",
+                                   "description": "agency name without spaces, brackets or year, NFKC, simplified"},
+        "agency_level": {"enum": ["ministry", "province", "prefecture", "county", "township", "department", None],
+                         "description": "level guessed from the name", "x-label-zh": "机关层级"},
+        "agency_type": {"enum": ["人民政府", "办公厅(室)", "部门", "垂直管理", "乡镇街道", None], "x-label-zh": "机关类型",
+                        "description": "kind of publisher guessed from the name; decides the legal deadline "
+                                       "(departments 31 January, governments 31 March)"},
         "org_code": {**s, "description": "索引号 prefix (组织机构代码) or Hanweb area= code", "x-label-zh": "组织机构代码"},
         "index_number": {**s, "description": "索引号 as printed", "x-label-zh": "索引号"},
         "portal_id": {**s, "description": "portal slug from the portal YAML (crawled records)", "x-label-zh": "门户"},
         "listing_url": {**s, "description": "listing page where the report was found", "x-label-zh": "列表页"},
         "canonical_url": {**s, "description": "canonical URL (wap twins folded, fragments dropped)", "x-label-zh": "规范URL"},
-        "cms_family": {**s, "description": "trs / hanweb / vsb / generic / ...", "x-label-zh": "CMS"},
-        "attachment_urls": {"type": "array", "items": {"type": "string"}, "description": "attachments linked from the report page", "x-label-zh": "附件"},
+        "cms_family": {**s, "description": "CMS family of the portal: trs / hanweb / vsb / generic", "x-label-zh": "CMS"},
+        "attachment_urls": {"type": "array", "items": {"type": "string"}, "x-label-zh": "附件",
+                            "description": "attachments linked from the report page"},
         "encoding_detected": {**s, "description": "character encoding used to decode the page", "x-label-zh": "编码"},
-        "http_status": {"type": ["integer", "null"], "x-label-zh": "HTTP状态"},
-        "fetched_at": {"type": ["string", "null"], "format": "date-time", "x-label-zh": "抓取时间"},
+        "http_status": {"type": ["integer", "null"], "x-label-zh": "HTTP状态",
+                        "description": "HTTP status of the fetch that delivered the document (null for local files)"},
+        "fetched_at": {"type": ["string", "null"], "format": "date-time", "x-label-zh": "抓取时间",
+                       "description": "when the document was fetched (UTC; null for local files)"},
+        "sections": {"type": "array", "items": {"type": "string"}, "x-label-zh": "章节",
+                     "description": "section ordinals (1–6 for 一…六) found, in document order (rule 11)"},
         "prose": {"type": "object", "additionalProperties": False, "x-label-zh": "正文数字",
                   "description": "figures stated in the narrative text where found",
                   "properties": {
-                      "proactive_items": {"type": ["integer", "null"], "x-label-zh": "主动公开信息条数"},
-                      "press_conferences": {"type": ["integer", "null"], "x-label-zh": "新闻发布会场次"},
-                      "policy_interpretations": {"type": ["integer", "null"], "x-label-zh": "政策解读条数"},
-                      "requests_received": {"type": ["integer", "null"], "x-label-zh": "收到申请件数"},
-                      "processing_fee_yuan": {"type": ["number", "null"], "x-label-zh": "收取信息处理费(元)"}}},
-        "text": {"type": "object", "additionalProperties": False, "x-label-zh": "正文", "properties": {
-            "s1_overview": {**s, "x-label-zh": "一、总体情况"},
-            "s5_problems": {**s, "x-label-zh": "五、存在的主要问题及改进情况"},
-            "s6_other": {**s, "x-label-zh": "六、其他需要报告的事项"},
-            "full": {**s, "x-label-zh": "全文", "description": "full text (legacy reports keep their text here)"},
-            "sections": {"type": ["array", "null"], "x-label-zh": "章节",
-                         "description": "legacy reports: every section with its original title, in order",
-                         "items": {"type": "object", "additionalProperties": False,
-                                   "properties": {"title": {"type": "string"}, "text": {"type": "string"}}}}}},
-        "validation": {"type": "array", "x-label-zh": "校验结果", "items": {"type": "object", "required": ["rule", "severity", "message"],
-                       "properties": {"rule": {"type": "integer"}, "severity": {"enum": ["error", "warning", "info"]},
-                                      "message": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}}}}},
+                      "proactive_items": {"type": ["integer", "null"], "x-label-zh": "主动公开信息条数", "x-unit": "条",
+                                          "description": "items proactively published, as stated in the text"},
+                      "press_conferences": {"type": ["integer", "null"], "x-label-zh": "新闻发布会场次", "x-unit": "场",
+                                            "description": "press conferences held, as stated in the text"},
+                      "policy_interpretations": {"type": ["integer", "null"], "x-label-zh": "政策解读条数",
+                                                 "x-unit": "条", "description": "policy interpretations published, "
+                                                                               "as stated in the text"},
+                      "requests_received": {"type": ["integer", "null"], "x-label-zh": "收到申请件数", "x-unit": "件",
+                                            "description": "requests received, as stated in the text (rule 12 "
+                                                           "compares it with 三)"},
+                      "processing_fee_yuan": {"type": ["number", "null"], "x-label-zh": "收取信息处理费(元)",
+                                              "x-unit": "元", "description": "information processing fees collected, "
+                                                                            "as stated in the text"}}},
+        "text": {"type": "object", "additionalProperties": False, "x-label-zh": "正文",
+                 "description": "narrative sections", "properties": {
+                     "s1_overview": {**s, "x-label-zh": "一、总体情况", "description": "section 一 overview text"},
+                     "s5_problems": {**s, "x-label-zh": "五、存在的主要问题及改进情况",
+                                     "description": "section 五 problems and improvements text"},
+                     "s6_other": {**s, "x-label-zh": "六、其他需要报告的事项",
+                                  "description": "section 六 other matters (incl. the 信息处理费 statement)"},
+                     "full": {**s, "x-label-zh": "全文", "description": "full text (legacy reports keep their text here)"},
+                     "sections": {"type": ["array", "null"], "x-label-zh": "章节",
+                                  "description": "legacy reports: every section with its original title, in order",
+                                  "items": {"type": "object", "additionalProperties": False,
+                                            "properties": {"title": {"type": "string"}, "text": {"type": "string"}}}}}},
+        "validation": {"type": "array", "x-label-zh": "校验结果",
+                       "description": "validation findings; one row each in the findings table",
+                       "items": {"type": "object", "required": ["rule", "severity", "message"],
+                                 "properties": {"rule": {"type": "integer"}, "severity": {"enum": ["error", "warning", "info"]},
+                                                "message": {"type": "string"},
+                                                "fields": {"type": "array", "items": {"type": "string"}}}}},
     }
-    schema = {
+
+
+
+def _arrow(spec: dict) -> str:
+    if "enum" in spec:
+        return STRING
+    types = spec.get("type", "string")
+    t = next((x for x in ([types] if isinstance(types, str) else types) if x != "null"), "string")
+    if t == "array":
+        props = (spec.get("items") or {}).get("properties")
+        if props:  # a list of objects (legacy text.sections): a list of structs of strings
+            return f"list<struct<{', '.join(f'{k}: string' for k in props)}>>"
+        return LIST
+    if t == "integer":
+        return INT64
+    if t == "number":
+        return FLOAT64
+    if spec.get("format") == "date":
+        return DATE
+    if spec.get("format") == "date-time":
+        return TIMESTAMP
+    return STRING
+
+
+def _document(node: dict, parent_en: str = "", parent_zh: str = "", path: str = "") -> None:
+    """Give every field a description and a Chinese label; fail on a top-level field without them.
+
+    A field some block left undescribed inherits from its parent: "<parent description>: <its label
+    or name>", and a missing label becomes "<parent label> <name>".
+    """
+    for name, sub in (node.get("properties") or {}).items():
+        here = f"{path}.{name}" if path else name
+        if not sub.get("x-label-zh"):
+            if not parent_zh:
+                raise SystemExit(f"schema field {here} has no Chinese label (x-label-zh)")
+            sub["x-label-zh"] = f"{parent_zh} {name}"
+        if not sub.get("description"):
+            if not parent_en:
+                raise SystemExit(f"schema field {here} has no description")
+            sub["description"] = f"{parent_en}: {sub['x-label-zh']}"
+        if sub.get("type") == "object" and "properties" in sub:
+            _document(sub, sub["description"], sub["x-label-zh"], here)
+
+
+def _column(name: str, typ: str, zh: str, en: str, unit: str, path: str | None = None) -> dict:
+    col = {"name": name, "type": typ, "description": en, "label_zh": zh}
+    if unit:
+        col["unit"] = unit
+    if path:
+        col["path"] = path
+    return col
+
+
+def _report_columns(props: dict, prefix: str = "") -> list[dict]:
+    """Flatten the record into columns: ``a.b.c`` -> ``a__b__c``; validation -> its two counts."""
+    cols: list[dict] = []
+    for name, spec in props.items():
+        path = f"{prefix}.{name}" if prefix else name
+        if path == "validation":
+            cols += [_column(*c, path="validation") for c in VALIDATION_COLUMNS]
+        elif spec.get("type") == "object" and "properties" in spec:
+            cols += _report_columns(spec["properties"], path)
+        else:
+            unit = spec.get("x-unit", "")
+            en = spec["description"]
+            if path.split(".")[0] in ("s2", "s3", "s4"):
+                en = f"{en}. {NULLS}"
+            cols.append(_column(path.replace(".", "__"), _arrow(spec), spec["x-label-zh"], en, unit, path))
+    return cols
+
+
+def _tables(props: dict) -> dict:
+    listed = {"reports": _report_columns(props)}
+    for name, cols in (("cells", CELLS), ("findings", FINDINGS), ("documents", DOCUMENTS)):
+        listed[name] = [_column(*c) for c in cols]
+    out = {}
+    for name, spec in TABLES.items():
+        names = [c["name"] for c in listed[name]]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise SystemExit(f"{name}: duplicate column(s) {sorted(dup)}")
+        out[name] = {**spec, "columns": listed[name]}
+    return out
+
+
+def build() -> dict:
+    props = {**_meta(), **_numbers(), "derived": _derived(), "legacy": legacy_object()}
+    _document({"properties": props})
+    return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://xxgk-collector/schemas/report-record.v1.schema.json",
+        "$id": f"https://xxgk-collector/schemas/{SCHEMA_NAME}",
         "title": "政府信息公开工作年度报告 — standard record",
-        "description": "One government information-disclosure annual report as a standard record. Numbers are null where the cell was blank.",
+        "description": "One government information-disclosure annual report as a standard record. Numbers are null "
+                       "where the cell was blank. x-tables: the Parquet tables and their columns.",
         "x-schema-version": SCHEMA_VERSION,
         "x-primary-key": ["report_id"],
         "x-partition": "report_year",
         "type": "object",
+        "additionalProperties": False,
         "required": ["schema_version", "report_id", "format_version", "document_sha256", "media_type", "parser_version"],
-        "properties": {**meta, **numbers["properties"], "legacy": legacy_object()},
+        "properties": props,
+        "x-tables": _tables(props),
     }
-    return schema
 
 
 def render() -> str:

@@ -89,6 +89,10 @@ def test_check_summarises(files: dict, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["reports"] == 2 and summary["documents"] == 2
+    from collector.validate import rule_name
+
+    assert all(row["name"] == rule_name(row["rule"]) and not row["name"].startswith("rule ")
+               for row in summary["by_rule"])
     r2 = xxgk("check", str(tmp_path / "nope"))
     assert r2.returncode != 0 and "no such dataset" in r2.stderr
 

@@ -83,12 +83,24 @@ def test_deploy_all(server: dict[str, str]) -> None:
     assert collect["concurrency_limit"] == 1 or (collect.get("global_concurrency_limit") or {}).get("limit") == 1
     assert (collect.get("concurrency_options") or {}).get("collision_strategy") == "ENQUEUE"
     assert collect["work_pool_name"] == "xxgk-process" and collect["entrypoint"] == "flows/collect.py:collect_flow"
-    assert collect["parameters"] == {"portals_file": "deployments/portals", "out": "data/xxgk"}
+    assert collect["parameters"] == {"portals_file": "deployments/portals", "out": "~/xxgk/data"}
     for name in ("xxgk-backfill/backfill", "xxgk-reparse/reparse"):
         assert by[name]["schedules"] == []
     schema = by["xxgk-backfill/backfill"]["parameter_openapi_schema"]
     assert {"start", "end"} <= set(schema["required"]), json.dumps(schema)[:500]
 
+    # every parameter of every deployment carries its description from the flow's docstring (the UI shows it)
+    from prefect.utilities.callables import parameter_schema_from_entrypoint
+
+    for name, dep in by.items():
+        path, func = dep["entrypoint"].split(":")
+        expected = parameter_schema_from_entrypoint(f"{ROOT / path}:{func}").model_dump()["properties"]
+        props = dep["parameter_openapi_schema"]["properties"]
+        assert set(props) == set(expected), name
+        for param, spec in props.items():
+            assert spec.get("description") and spec["description"] == expected[param]["description"], (name, param)
+
     # the CLI view agrees (what the README tells operators to look at)
     res = _prefect(server, "deployment", "inspect", "xxgk-collect/scheduled")
     assert "Asia/Shanghai" in res.stdout
+    assert "Report years to collect" in " ".join(res.stdout.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -24,8 +25,10 @@ from flows.report import RunFailed  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from collector.config import portals_to_yaml  # noqa: E402
+from collector.schema import schema_version  # noqa: E402
 from collector.sim import run_simulator  # noqa: E402
 from collector.sim.verify import verify  # noqa: E402
+from tests.v1layout import to_v1  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SEED = 11
@@ -86,6 +89,44 @@ def test_backfill_equals_ground_truth(collected: tuple[Path, dict[str, Any]], si
     assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
 
 
+def _artifacts(key: str) -> list[tuple[str, Any]]:
+    """(flow name, artifact) of every artifact with ``key``, newest first."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        arts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        out = [(client.read_flow(client.read_flow_run(a.flow_run_id).flow_id).name, a) for a in arts]
+    return sorted(out, key=lambda fa: fa[1].created, reverse=True)
+
+
+def test_artifacts_say_what_went_wrong(collected: tuple[Path, dict[str, Any]], sim: Any) -> None:
+    out, summary = collected
+    # the run's result lists the failed and blocked URLs with their reasons
+    fails = {f["url"]: f for f in summary["failures"]}
+    waf = next(p for p in sim.portals if p.id == "sim-waf")
+    assert fails[waf.start_urls[0]]["status"] == "blocked" and fails[waf.start_urls[0]]["reason"] == "blocked"
+    assert summary["failures_total"] == len(summary["failures"]) >= 2
+    assert all(f["reason"] and f["url"] for f in summary["failures"])
+    html = Path(summary["dataset"]["html"])
+    assert html.is_file() and html.parent == out
+
+    # the backfill's parent run has its own summary, beside its collect subflow's
+    parent = [a for flow, a in _artifacts("xxgk-backfill-summary") if flow == "xxgk-backfill"]
+    child = [a for flow, a in _artifacts("xxgk-collect-summary") if flow == "xxgk-collect"]
+    assert parent and child
+    md = parent[0].data
+    assert md.startswith(f"# xxgk backfill: {YEARS[0]}–{YEARS[1]}")
+    assert "## Failed and blocked URLs" in md and waf.start_urls[0] in md and "| blocked | blocked |" in md
+    assert "三 balance: new + carried over = results + carried forward" in md  # rule 1 broken reports, named
+    assert "### Reports by province and year" in md and "### Timeliness against the legal deadline" in md
+    assert html.as_uri() in md
+    table = json.loads([a for flow, a in _artifacts("xxgk-backfill-portals") if flow == "xxgk-backfill"][0].data)
+    assert any("rule 1 error (三 balance" in row["findings"] for row in table)
+    link = [a for flow, a in _artifacts("xxgk-backfill-report") if flow == "xxgk-backfill"][0].data
+    assert link.endswith(f"({html.as_uri()})")
+
+
 def test_second_run_adds_nothing(collected: tuple[Path, dict[str, Any]], sim: Any) -> None:
     out, _ = collected
     before = _parquet_files(out)
@@ -125,6 +166,14 @@ def test_failed_portal_is_reported_others_complete(prefect_api: Any, sim: Any, t
         collect_flow(portals_file=str(cfg), out=str(tmp_path / "out2"), years=[2023], allow_loopback=True,
                      polite=False, fetch=fetch)
     assert err.value.summary["portals"][0]["portal_id"] == "sim-down"
+    assert err.value.summary["failures"][0]["url"] == down.start_urls[0]
+
+    # a backfill in which every portal failed still publishes its parent summary, then fails
+    with pytest.raises(RunFailed):
+        backfill_flow(start=2023, end=2023, portals_file=str(cfg), out=str(tmp_path / "out3"), allow_loopback=True,
+                      polite=False, fetch=fetch)
+    latest = [a for flow, a in _artifacts("xxgk-backfill-summary") if flow == "xxgk-backfill"][0]
+    assert "0 of 1 portals collected" in latest.data and down.start_urls[0] in latest.data
 
 
 def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[str, Any]], sim: Any,
@@ -133,6 +182,7 @@ def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[s
     out = tmp_path / "out"
     shutil.copytree(src, out)
     before = {r["report_id"]: r for r in _table(out, "reports")}
+    n_old = to_v1(out)  # …and as written by schema 1.x: the re-parse also rewrites every file in 2.x
     import collector.parse.record as record
     import collector.pipeline as pipeline
 
@@ -152,6 +202,12 @@ def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[s
     assert {r["parser_version"] for r in latest.values()} == {bumped}
     assert summary["totals"]["records"] == len(before) and summary["ok"]
     assert verify(out, sim.truth).ok
+    assert any(f"{n_old} files of an older schema layout" in note for note in summary["notes"])
+    for f in out.rglob("part-*.parquet"):
+        assert pads.dataset(str(f)).schema.metadata[b"xxgk:schema_version"].decode() == schema_version(), f
+    assert {r["schema_version"] for r in after.values()} == {schema_version()}
+    cells = _table(out, "cells")
+    assert cells and all(c["column_name"] and c["location"] for c in cells)
 
     # the re-parse marked the crawl state: a collect run with the bumped parser has nothing left to do
     again = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), years=[2023])
@@ -191,7 +247,7 @@ def test_reparse_fills_legacy_figures_without_network(collected: tuple[Path, dic
     assert v.found == 11 and not v.mismatches, v.mismatches[:10]
     assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
     q = f"""SELECT count(*) FROM read_parquet('{out}/cells/**/*.parquet', hive_partitioning=true, union_by_name=true)
-            WHERE field = 'legacy.proactive_items_total' AND value_raw IS NOT NULL AND "where" IS NOT NULL"""
+            WHERE field = 'legacy.proactive_items_total' AND value_raw IS NOT NULL AND location IS NOT NULL"""
     assert duckdb.sql(q).fetchall()[0][0] >= 9
     assert verify(out, sim.truth).ok  # the other years untouched by the filter, all still right
 

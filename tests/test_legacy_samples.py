@@ -87,8 +87,8 @@ def test_every_value_is_a_traceable_cell(parsed: dict[str, Any], name: str) -> N
         assert raw and raw in whole, (field, raw)
         if value:
             assert f"{value:g}" in raw, (field, raw)
-        n = int(row["where"].split()[-1])
-        assert clean(lines[n - 1])[:6] in raw or raw[:6] in clean(lines[n - 1]), (field, row["where"], raw)
+        n = int(row["location"].split()[-1])
+        assert clean(lines[n - 1])[:6] in raw or raw[:6] in clean(lines[n - 1]), (field, row["location"], raw)
 
 
 def test_yingkou_is_refused_with_a_reason_but_its_figures_read() -> None:

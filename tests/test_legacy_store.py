@@ -75,7 +75,7 @@ def test_legacy_columns_and_cells_in_parquet(stored: Path) -> None:
     row = duckdb.sql(f"""SELECT legacy__requests_received, legacy__proactive_items_total, legacy__fees_unit,
         parse_status, format_version FROM read_parquet('{stored}/reports/**/*.parquet', hive_partitioning=true)""").fetchall()[0]
     assert row == (rep.values["requests_received"], rep.values["proactive_items_total"], "万元", "ok", "legacy")
-    cells = duckdb.sql(f"""SELECT field, value, value_raw, unit, "where" FROM read_parquet('{stored}/cells/**/*.parquet',
+    cells = duckdb.sql(f"""SELECT field, value, value_raw, unit, location FROM read_parquet('{stored}/cells/**/*.parquet',
         hive_partitioning=true) WHERE field LIKE 'legacy.%' ORDER BY field""").fetchall()
     by = {c[0]: c for c in cells}
     assert set(by) == {k for k in rep.expected("grid") if k != "legacy.fees_unit"}

@@ -40,7 +40,7 @@ def test_round_trip_duckdb_same_numbers(tmp_path: Path) -> None:
         assert row[4] == pytest.approx(truth["s2"]["art20_8"]["admin_fees"]["amount_wan_yuan"])
         assert row[5] == truth["s4"]["review"]["total"]
     # long cells table: raw text and location beside every value
-    cells = _q(tmp_path, "select field, value, value_raw, \"where\" from read_parquet('OUT/cells/**/*.parquet', "
+    cells = _q(tmp_path, "select field, value, value_raw, location from read_parquet('OUT/cells/**/*.parquet', "
                          "hive_partitioning=true) where field = 's3.new_received.total'")
     assert len(cells) == 4 and all(c[2] == str(int(c[1])) and c[3].startswith("table") for c in cells)
     # a report whose table does not balance: its findings are queryable beside it

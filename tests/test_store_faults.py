@@ -213,6 +213,7 @@ def test_kill_and_disk_full_at_every_write_step(tmp_path: Path, batches: tuple[l
                 _assert_consistent(root, ds)
                 ds.write(b2)  # the rerun completes, and equals a clean run (checked consistent above)
                 assert _rows(Dataset(root, repair=False)) == expect_b1b2, f"{mode} at {point}: rerun differs"
+                shutil.rmtree(root)  # keep the small tmpfs for the next case (each dataset is ~1 MB with its docs)
     # both outcomes happen: killed before the commit point (discarded) and after it (rolled forward)
     assert outcomes["kill"] == {"b1", "b1b2"}
     assert "DiskFull" in outcomes["enospc"]

@@ -218,3 +218,21 @@ def test_rule16_names_an_unreadable_cell_and_passes_a_sure_one() -> None:
     assert "could not read" in found["s2.art20_5.admin_licensing.decisions"].message
     assert "'7'" in found["s2.art20_6.admin_coercion.decisions"].message
     assert "row 10 col 2" in found["s2.art20_6.admin_coercion.decisions"].message
+
+
+def test_every_rule_the_code_emits_has_a_name_and_every_name_a_rule() -> None:
+    """One table of rule names (collector.validate.catalog) for check, the report and the artifacts: kept complete."""
+    import re
+    from pathlib import Path
+
+    import collector.validate as v
+    from collector.validate.catalog import RULES, rule_label
+
+    emitted = set()
+    for f in Path(v.__file__).parent.glob("*.py"):
+        emitted |= {int(n) for n in re.findall(r"Finding\(\s*(\d+)\s*,", f.read_text("utf-8"))}
+    missing = sorted(emitted - set(RULES))
+    assert not missing, f"rule(s) {missing} have no name in collector/validate/catalog.py"
+    assert not sorted(set(RULES) - emitted), "catalog names rules no code emits"
+    assert rule_label(3) == "3 · 三 row 总计 = sum of the applicant columns"
+    assert rule_label(99) == "99 · rule 99"  # an unknown number is shown as such, never as another rule's name

@@ -8,7 +8,12 @@ Public API (flows and users import from here; everything else is private):
 * :func:`discover_portal`, :func:`fetch_candidates`, :func:`process_refs`, :func:`collect` — the crawl stages
   (:func:`prepare_output` repairs the output root before a run)
 * :func:`is_transient` — the retry policy: which errors are worth another attempt
+* :func:`summarise`, :func:`write_html`, :func:`summary_markdown`, :func:`run_markdown` — the dataset summary
+  and a run's report (loaded on first use: DuckDB and Altair are not needed to parse)
 """
+
+from importlib import import_module
+from typing import Any
 
 from collector.config import Portal, load_portals
 from collector.crawl import collect, discover_portal, fetch_candidates, prepare_output, process_refs
@@ -22,9 +27,20 @@ from collector.validate import validate_dataset, validate_record
 
 __version__ = "0.1.0"
 
+_LAZY = {"summarise": "collector.summary", "write_html": "collector.summary", "summary_markdown": "collector.summary",
+         "run_markdown": "collector.summary", "DatasetSummary": "collector.summary"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'collector' has no attribute {name!r}")
+
+
 __all__ = [
     "PARSER_VERSION",
     "Dataset",
+    "DatasetSummary",
     "Portal",
     "collect",
     "discover_portal",
@@ -39,7 +55,11 @@ __all__ = [
     "document_to_record",
     "process_candidate",
     "process_document",
+    "run_markdown",
     "schema_version",
+    "summarise",
+    "summary_markdown",
     "validate_dataset",
     "validate_record",
+    "write_html",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from collector.errors import ReadOnlyStore
 from collector.store.dataset import Dataset
-from collector.validate import validate_dataset
+from collector.validate import rule_name, validate_dataset
 
 
 def check_dataset(root: str | Path) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def check_dataset(root: str | Path) -> dict[str, Any]:
         "fetch_failures_by_code": dict(sorted(not_fetched.items())),
         "blocked_documents": sum(1 for d in docs if d["status"] == "blocked"),
         "dataset_findings": len(rows),
-        "by_rule": [{"rule": r, "severity": s, "count": n, "example": example[(r, s)]}
+        "by_rule": [{"rule": r, "name": rule_name(r), "severity": s, "count": n, "example": example[(r, s)]}
                     for (r, s), n in sorted(counts.items())],
         "reports_with_errors": len({f["report_id"] for f in findings if f["severity"] == "error"}),
         "store": {

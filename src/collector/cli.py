@@ -1,4 +1,4 @@
-"""The ``xxgk`` command: parse, check, collect, backfill, reparse, sim, demo.
+"""The ``xxgk`` command: parse, check, schema, report, collect, backfill, reparse, sim, demo.
 
 Every command turns library errors into one clear line on stderr and a non-zero exit; a
 traceback is printed only with ``XXGK_DEBUG=1``.
@@ -197,10 +197,10 @@ def check(
                       f"fetched{f' ({codes})' if codes else ''}, {summary['blocked_documents']} blocked",
                       highlight=False, soft_wrap=True)
     t = RichTable(title="validation findings")
-    for col in ("rule", "severity", "count", "example"):
+    for col in ("rule", "name", "severity", "count", "example"):
         t.add_column(col)
     for row in summary["by_rule"]:
-        t.add_row(str(row["rule"]), row["severity"], str(row["count"]), row["example"][:90])
+        t.add_row(str(row["rule"]), row["name"], row["severity"], str(row["count"]), row["example"][:90])
     out_console.print(t)
     store = summary["store"]
     if not store["dataset_findings_stored"]:
@@ -215,6 +215,45 @@ def check(
                           highlight=False, soft_wrap=True)
     if damaged(summary):
         raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    table: Annotated[list[str] | None, typer.Option("--table", help="only this table (repeatable): reports, cells, findings, documents")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md (markdown) or json")] = "md",
+) -> None:
+    """Print the data dictionary: every column of every table with type, unit, Chinese label and description."""
+    from collector.store.codebook import render_json, render_markdown
+
+    if fmt not in ("md", "json"):
+        raise _fail(f"--format {fmt!r}: use md or json", 2)
+    try:
+        text = render_json(table or None) if fmt == "json" else render_markdown(table or None)
+    except CollectorError as exc:
+        raise _fail(str(exc), 2) from None
+    sys.stdout.write(text)
+
+
+@app.command()
+def report(
+    root: Annotated[Path, typer.Argument(help="dataset root (the --out of collect/parse)")],
+    html: Annotated[Path | None, typer.Option("--html", help="write the HTML report here (default: ROOT/summary.html)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary figures as JSON instead of markdown")] = False,
+) -> None:
+    """Summarise the dataset (coverage, timeliness, findings, key figures, data quality) into a self-contained HTML report."""
+    from collector.summary import summarise, write_html
+
+    if not root.exists():
+        raise _fail(f"{root}: no such dataset")
+    summary = summarise(root)
+    target = write_html(summary, html or root / "summary.html")
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, default=str, indent=1) + "\n")
+    else:
+        from collector.summary import summary_markdown
+
+        sys.stdout.write(summary_markdown(summary))
+    err_console.print(f"HTML report: {target}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -242,7 +281,7 @@ def backfill(
     start: Annotated[int, typer.Option("--from", help="first report year")],
     end: Annotated[int, typer.Option("--to", help="last report year")],
     out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
-    portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them)")] = Path("deployments/portals"),
+    portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them), e.g. deployments/portals")],
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
     force: Annotated[bool, typer.Option("--force", help="re-parse documents already processed by this parser version")] = False,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow loopback addresses (simulator, tests)")] = False,

@@ -68,13 +68,21 @@ def summary_table(summary: dict[str, Any], title: str) -> Table:
 
 def _print_summary(summary: dict[str, Any], title: str) -> None:
     """The table, then one line per portal that failed or whose records drew validation findings."""
+    from collector.validate import rule_name
+
     STDOUT.print(summary_table(summary, title))
     for p in summary["portals"]:
         if p["error"]:
             STDOUT.print(f"  [red]{p['portal_id']}[/]: {p['error']}", highlight=False, soft_wrap=True)
         elif p["findings"]:
-            found = ", ".join(f"{k}: {v}" for k, v in sorted(p["findings"].items()))
+            found = ", ".join(f"{k} ({rule_name(int(k.split()[1]))}): {v}" for k, v in sorted(p["findings"].items()))
             STDOUT.print(f"  {p['portal_id']}: validation findings {found}", highlight=False, soft_wrap=True)
+    failures, total = summary.get("failures") or [], summary.get("failures_total", 0)
+    for f in failures[:5]:
+        STDOUT.print(f"  {f['status']}: {f['url']} — {f['reason'] or 'no reason'}: {(f['message'] or '')[:120]}",
+                     highlight=False, soft_wrap=True)
+    if total > 5:
+        STDOUT.print(f"  … and {total - 5} more failed or blocked URLs (see the run's artifact)", highlight=False)
 
 
 def _progress() -> Progress:
@@ -131,6 +139,9 @@ def _execute(progress: Progress, call: Callable[[], dict[str, Any]], title: Call
     _print_summary(summary, title(summary))
     for note in summary.get("notes") or []:
         STDERR.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    html = (summary.get("dataset") or {}).get("html")
+    if html:
+        STDERR.print(f"dataset report: {html}", highlight=False, soft_wrap=True)
     return 0
 
 

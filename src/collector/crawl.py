@@ -78,6 +78,19 @@ class BatchStats:
     quarantined: list[str] = field(default_factory=list)  # unreadable dataset files set aside on open
     rows_written: dict[str, int] = field(default_factory=dict)
     report_ids: list[str] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # documents that failed to parse: url, reason
+
+    def add_outcome(self, o: Any) -> None:
+        """Count one pipeline outcome: a record, or a failure with its URL and reason."""
+        if o.record is not None:
+            self.records += 1
+            self.report_ids.append(o.record.get("report_id"))
+        elif o.error is not None:
+            self.document_errors += 1
+            doc = o.document or {}
+            if doc.get("status") == "failed":
+                self.failures.append({"url": doc.get("source_url"), "kind": "document", "status": "failed",
+                                      "reason": doc.get("error_code"), "message": doc.get("error")})
 
 
 @dataclass(slots=True)
@@ -510,11 +523,7 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
             stats.processed += 1
             stats.documents += len(outcomes)
             for o in outcomes:
-                if o.record is not None:
-                    stats.records += 1
-                    stats.report_ids.append(o.record.get("report_id"))
-                elif o.error is not None:
-                    stats.document_errors += 1
+                stats.add_outcome(o)
             pending.extend(outcomes)
             done.extend(good)
             if len(pending) >= batch_size:

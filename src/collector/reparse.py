@@ -169,11 +169,7 @@ def reparse_groups(groups: Sequence[ReparseGroup], out_root: str | Path, *, batc
             stats.processed += 1
             stats.documents += len(outcomes)
             for o in outcomes:
-                if o.record is not None:
-                    stats.records += 1
-                    stats.report_ids.append(o.record["report_id"])
-                elif o.error is not None:
-                    stats.document_errors += 1
+                stats.add_outcome(o)
             pending.extend(outcomes)
             done.extend(g.docs)
             if len(pending) >= batch_size:

@@ -1,14 +1,16 @@
-"""The standard schema: read from ``schemas/report-record.v1.schema.json``, the one source of truth.
+"""The standard schema: read from ``schemas/report-record.v2.schema.json``, the one source of truth.
 
 Everything structural is derived from that file: the list of number fields the parser fills,
-the flat Parquet column names (``s3.new_received.total`` -> ``s3__new_received__total``) and the
-Arrow schemas of the four tables. An unknown column fails (:func:`conform`), as in dlt's frozen
-schema contract.
+the flat Parquet column names (``s3.new_received.total`` -> ``s3__new_received__total``), and
+the Arrow schemas of the four tables, with each column's description, Chinese label and unit as
+field metadata, so the data dictionary travels inside every Parquet file. An unknown column
+fails (:func:`conform`), as in dlt's frozen schema contract.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,7 +20,13 @@ import pyarrow as pa
 
 from collector.errors import StoreError
 
-SCHEMA_FILE = "report-record.v1.schema.json"
+SCHEMA_FILE = "report-record.v2.schema.json"
+TABLES = ("reports", "cells", "findings", "documents")
+
+# Parquet key-value metadata written into every file (DuckDB reads it with parquet_kv_metadata()).
+META_VERSION = b"xxgk:schema_version"
+META_TABLE = b"xxgk:table"
+META_COLUMNS = b"xxgk:columns"       # JSON list of {name, type, description, label_zh, unit}
 
 
 def _schema_dir() -> Path:
@@ -88,77 +96,113 @@ def field_index() -> dict[str, NumberField]:
     return {f.path: f for f in number_fields()}
 
 
-def _arrow_type(spec: dict[str, Any]) -> pa.DataType:
-    if "enum" in spec:
-        return pa.string()
-    types = spec.get("type", "string")
-    t = next((x for x in ([types] if isinstance(types, str) else types) if x != "null"), "string")
-    if t == "array":
-        props = (spec.get("items") or {}).get("properties")
-        if props:  # a list of objects (text.sections): a list of structs of strings
-            return pa.list_(pa.struct([(k, pa.string()) for k in props]))
-        return pa.list_(pa.string())
-    if t == "integer":
-        return pa.int64()
-    if t == "number":
-        return pa.float64()
-    if spec.get("format") == "date":
-        return pa.date32()
-    if spec.get("format") == "date-time":
-        return pa.timestamp("us", tz="UTC")
-    return pa.string()
+# -- the tables: columns with their documentation --------------------------------------------------------
 
 
-@cache
-def reports_schema() -> pa.Schema:
-    """Flat Arrow schema of the ``reports`` table, derived from the JSON Schema."""
-    fields: list[pa.Field] = []
-    for path, spec in _walk("", json_schema()):
-        if path == "validation":
-            fields += [pa.field("validation__errors", pa.int32()), pa.field("validation__warnings", pa.int32())]
-            continue
-        if path == "derived":
-            fields.append(pa.field("derived_json", pa.string()))
-            continue
-        fields.append(pa.field(to_column(path), _arrow_type(spec)))
-    return pa.schema(fields)
+@dataclass(frozen=True, slots=True)
+class ColumnDoc:
+    """One column of one table, as the schema file documents it."""
+
+    name: str
+    type: str           # Arrow type as written in the schema file, e.g. "int64", "list<string>"
+    description: str
+    label_zh: str
+    unit: str = ""
+    path: str = ""      # the record field a reports column comes from
+
+    def as_dict(self) -> dict[str, str]:
+        d = {"name": self.name, "type": self.type, "description": self.description, "label_zh": self.label_zh}
+        if self.unit:
+            d["unit"] = self.unit
+        return d
 
 
-CELLS_SCHEMA = pa.schema([
-    ("report_id", pa.string()), ("report_year", pa.int64()), ("field", pa.string()), ("column", pa.string()),
-    ("value", pa.float64()), ("value_raw", pa.string()), ("unit", pa.string()), ("derived", pa.bool_()),
-    ("where", pa.string()), ("format_version", pa.string()), ("document_sha256", pa.string()),
-])
-FINDINGS_SCHEMA = pa.schema([
-    ("report_id", pa.string()), ("report_year", pa.int64()), ("rule", pa.int32()), ("severity", pa.string()),
-    ("message", pa.string()), ("fields", pa.list_(pa.string())), ("scope", pa.string()),
-    ("agency_name", pa.string()),
-])
-DOCUMENTS_SCHEMA = pa.schema([
-    ("source_url", pa.string()), ("document_sha256", pa.string()), ("media_type", pa.string()),
-    ("size", pa.int64()), ("status", pa.string()), ("error_code", pa.string()), ("error", pa.string()),
-    ("extractor", pa.string()), ("report_id", pa.string()), ("report_year", pa.int64()),
-    ("portal_id", pa.string()), ("parent_url", pa.string()), ("raw_path", pa.string()),
-    ("http_status", pa.int64()), ("encoding", pa.string()), ("parser_version", pa.string()),
-    ("processed_at", pa.timestamp("us", tz="UTC")),
-])
+_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(), "int64": pa.int64(), "int32": pa.int32(), "float64": pa.float64(), "bool": pa.bool_(),
+    "date32": pa.date32(), "timestamp[us, tz=UTC]": pa.timestamp("us", tz="UTC"), "list<string>": pa.list_(pa.string()),
+}
+
+
+_STRUCT_LIST = re.compile(r"list<struct<((?:\w+: string)(?:, \w+: string)*)>>")
+
+
+def arrow_type(name: str) -> pa.DataType:
+    """An Arrow type as the schema file writes it (``int64``, ``list<struct<title: string, text: string>>``)."""
+    if name in _TYPES:
+        return _TYPES[name]
+    m = _STRUCT_LIST.fullmatch(name)
+    if m:  # a list of objects (legacy text.sections): a list of structs of strings
+        return pa.list_(pa.struct([(f.split(":")[0], pa.string()) for f in m.group(1).split(", ")]))
+    raise StoreError(f"schema file: unknown column type {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
 class TableSpec:
     name: str
-    schema: pa.Schema
+    schema: pa.Schema  # the table as read: every column, the partition column included
     key: tuple[str, ...]  # rows with the same key replace each other (idempotent writes)
-    partition: str | None  # hive partition column
+    partition: str | None  # hive partition column (a directory level, not stored in the files)
+    description: str = ""
+    columns: tuple[ColumnDoc, ...] = ()
+
+    @property
+    def file_schema(self) -> pa.Schema:
+        """What each Parquet file holds: the table without its partition column, plus file metadata."""
+        return _file_schema(self.name)
+
+
+def _field(col: ColumnDoc) -> pa.Field:
+    meta = {"description": col.description, "label_zh": col.label_zh}
+    if col.unit:
+        meta["unit"] = col.unit
+    return pa.field(col.name, arrow_type(col.type), metadata=meta)
+
+
+@cache
+def table_docs() -> dict[str, tuple[str, tuple[ColumnDoc, ...]]]:
+    """Description and documented columns of each table, from the schema file's ``x-tables``."""
+    tables = json_schema()["x-tables"]
+    return {name: (t["description"], tuple(ColumnDoc(**c) for c in t["columns"])) for name, t in tables.items()}
+
+
+@cache
+def _specs() -> dict[str, TableSpec]:
+    out = {}
+    for name, t in json_schema()["x-tables"].items():
+        desc, cols = table_docs()[name]
+        schema = pa.schema([_field(c) for c in cols], metadata={META_VERSION: schema_version(), META_TABLE: name})
+        out[name] = TableSpec(name, schema, tuple(t["key"]), t.get("partition"), desc, cols)
+    return out
+
+
+@cache
+def _file_schema(table: str) -> pa.Schema:
+    spec = _specs()[table]
+    cols = [c for c in spec.columns if c.name != spec.partition]
+    meta = dict(spec.schema.metadata)
+    if spec.partition:
+        meta[b"xxgk:partition"] = spec.partition
+    return pa.schema([_field(c) for c in cols], metadata=meta)
+
+
+@cache
+def columns_kv(table: str) -> dict[bytes, bytes]:
+    """The ``xxgk:columns`` key-value entry of a file (every column of the table, the partition's too).
+
+    Written beside, not inside, the Arrow schema (which already carries the same docs per field),
+    so the footer holds it once; DuckDB reads it with ``parquet_kv_metadata()``.
+    """
+    cols = [c.as_dict() for c in _specs()[table].columns]
+    return {META_COLUMNS: json.dumps(cols, ensure_ascii=False).encode("utf-8")}
 
 
 def table_specs() -> dict[str, TableSpec]:
-    return {
-        "reports": TableSpec("reports", reports_schema(), ("report_id",), "report_year"),
-        "cells": TableSpec("cells", CELLS_SCHEMA, ("report_id",), "report_year"),
-        "findings": TableSpec("findings", FINDINGS_SCHEMA, ("report_id", "scope"), "report_year"),
-        "documents": TableSpec("documents", DOCUMENTS_SCHEMA, ("source_url", "document_sha256"), None),
-    }
+    return dict(_specs())
+
+
+def reports_schema() -> pa.Schema:
+    """Flat Arrow schema of the ``reports`` table, as documented in the schema file."""
+    return _specs()["reports"].schema
 
 
 def conform(rows: list[dict[str, Any]], schema: pa.Schema, table: str) -> pa.Table:

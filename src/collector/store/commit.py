@@ -97,14 +97,16 @@ class Txn:
     def staging(self) -> str:
         return f"{STAGING}/{self.id}"
 
-    def stage(self, rel: str, table: pa.Table) -> Added:
-        """Write ``table`` as the data file that will be published at ``rel``."""
+    def stage(self, rel: str, table: pa.Table, kv: dict[bytes, bytes] | None = None) -> Added:
+        """Write ``table`` as the data file that will be published at ``rel`` (``kv``: extra footer metadata)."""
         staged = f"{self.staging}/{rel}"
         path = f"{self.root}/{staged}"
         fault_point("stage")
         self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-        with self.fs.open_output_stream(path) as out:
-            pq.write_table(table, out, compression="zstd")
+        with self.fs.open_output_stream(path) as out, pq.ParquetWriter(out, table.schema, compression="zstd") as w:
+            w.write_table(table)
+            if kv:
+                w.add_key_value_metadata(kv)
         if self.fsync and self.local:
             _fsync(path)
         size = self.fs.get_file_info(path).size or 0

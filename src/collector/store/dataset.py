@@ -20,6 +20,11 @@ Guarantees, and how:
   device"), a read-only root :class:`~collector.errors.ReadOnlyStore`; the batch is rolled back.
 * **One writer** — a lock file serialises writers on a local root (Prefect's global concurrency
   limit does it across workers).
+* **Self-describing, versioned files** — every file carries the schema version and each column's
+  description, Chinese label and unit (Arrow field metadata, plus an ``xxgk:columns`` JSON entry
+  DuckDB can read); the root gets a generated ``README.md`` codebook when data is written. Files
+  of an older layout are upgraded when read and rewritten in the current one whenever a file is
+  rewritten; :meth:`Dataset.migrate` rewrites them all (``collector.store.migrate``).
 
 The root is a local path or any URI pyarrow.fs understands (``s3://…``, ``gs://…``).
 """
@@ -47,14 +52,18 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from collector.errors import ReadOnlyStore, StoreError
-from collector.schema import TableSpec, conform, table_specs
+from collector.schema import TableSpec, columns_kv, conform, table_specs
 from collector.store import commit
 from collector.store.faults import fault_point, store_error
+from collector.store.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 QUARANTINE_DIR = "_quarantine"
 LOCK_NAME = ".writer.lock"
+# (path, size, mtime) -> the file is in the current layout; files are never rewritten in place,
+# size and mtime guard against anyone who does
+_CURRENT: dict[tuple[str, int | None, int | None], bool] = {}
 
 
 @dataclass
@@ -86,6 +95,7 @@ class Dataset:
         self.quarantined: list[dict[str, Any]] = []     # set aside by this instance
         self.unreadable: dict[str, str] = {}            # path -> why, when it could not be moved
         self._txn: commit.Txn | None = None
+        self._stat: dict[str, tuple[int | None, int | None]] = {}
         self._lock_fh: TextIO | None = None
         self._lock_depth = 0
         self.read_only = False
@@ -166,8 +176,10 @@ class Dataset:
         except FileNotFoundError:
             return {}
         prefix = f"{self.path}/"
-        return {f.path[len(prefix):]: f.path for f in infos
-                if f.type == pafs.FileType.File and f.base_name.startswith("part-") and f.path.endswith(".parquet")}
+        files = [f for f in infos
+                 if f.type == pafs.FileType.File and f.base_name.startswith("part-") and f.path.endswith(".parquet")]
+        self._stat.update({f.path: (f.size, f.mtime_ns) for f in files})
+        return {f.path[len(prefix):]: f.path for f in files}
 
     def _entries(self, table: str) -> list[_File]:
         """The committed view of ``table`` (plus the open transaction's changes), oldest first."""
@@ -199,9 +211,13 @@ class Dataset:
 
     # -- writing -----------------------------------------------------------------------------
     def _stage(self, table: pa.Table, partition_rel: str) -> str:
+        """Stage one file in the current layout (an older table is upgraded on the way), documented."""
         assert self._txn is not None, "writes happen inside a transaction"
+        spec = self.specs[partition_rel.split("/", 1)[0]]
+        if not table.schema.equals(spec.file_schema, check_metadata=True):
+            table = upgrade(table, spec)  # also drops metadata read from an older file
         rel = f"{partition_rel}/part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        self._txn.stage(rel, table)
+        self._txn.stage(rel, table, kv=columns_kv(spec.name))
         return rel
 
     def _key_strings(self, table: pa.Table, key: tuple[str, ...]) -> pa.Array:
@@ -316,7 +332,14 @@ class Dataset:
                 written, replaced = self.write_rows(name, rows, drop_keys=keys)
                 stats.rows[name], stats.replaced[name] = written, replaced
             stats.files_written = len(txn.adds)
+        self.write_codebook()
         return stats
+
+    def write_codebook(self) -> bool:
+        """Write the root's ``README.md`` (tables, columns, rules) if missing or stale; True if written."""
+        from collector.store.codebook import write_readme
+
+        return write_readme(self.fs, self.path)
 
     def _superseded(self, reports: list[dict[str, Any]]) -> set[str]:
         """Ids of stored reports from the same source URL under a different id (year re-read)."""
@@ -347,12 +370,31 @@ class Dataset:
                     raise StoreError(f"cannot read {table} in {self.root}: {_one_line(exc)}") from None
         raise StoreError(f"cannot read {table} in {self.root}: its files kept changing")
 
+    def _is_current(self, f: _File, spec: TableSpec) -> bool:
+        key = (f.path, *self._stat.get(f.path, (None, None)))
+        known = _CURRENT.get(key)
+        if known is None:
+            known = _CURRENT[key] = is_current(pq.read_schema(f.path, filesystem=self.fs), spec)
+        return known
+
+    def _read_older(self, f: _File, spec: TableSpec) -> pa.Table:
+        """A file of an older layout, upgraded, with its partition column (from its final path)."""
+        with self.fs.open_input_file(f.path) as fh:
+            t = upgrade(pq.read_table(fh), spec)
+        if spec.partition:
+            value = f.rel.rsplit("/", 2)[-2].split("=", 1)[1]
+            v = None if value == HIVE_NULL else int(value)
+            t = t.append_column(spec.schema.field(spec.partition), pa.array([v] * t.num_rows, pa.int64()))
+        return t.select(spec.schema.names).cast(spec.schema)
+
     def _read_entries(self, spec: TableSpec, entries: list[_File], columns: list[str] | None,
                       filter: Any) -> pa.Table:  # noqa: A002
         schema = spec.schema
         empty = schema.empty_table()
         if not entries:
             return empty if columns is None else empty.select(columns)
+        older = [f for f in entries if not self._is_current(f, spec)]
+        entries = [f for f in entries if f not in older]
         published = [f.path for f in entries if f.path == self._abs(f.rel)]
         parts: list[pa.Table] = []
         if published:
@@ -371,6 +413,13 @@ class Dataset:
                 if filter is not None:
                     t = t.filter(filter)
                 parts.append(t if columns is None else t.select(columns))
+        for f in older:
+            t = self._read_older(f, spec)
+            if filter is not None:
+                t = t.filter(filter)
+            parts.append(t if columns is None else t.select(columns))
+        if not parts:
+            return empty if columns is None else empty.select(columns)
         return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
     def _find_unreadable(self, entries: list[_File]) -> list[_File]:
@@ -526,6 +575,25 @@ class Dataset:
                     mask = pc.is_in(t.column("report_id"), value_set=pa.array(sorted(stale), pa.string()))
                     self._rewrite_without(f, mask)
 
+    def migrate(self) -> int:
+        """Rewrite every file of an older layout in the current one (one transaction); returns the files rewritten."""
+        done = 0
+        with self.transaction():
+            for spec in self.specs.values():
+                for f in self._entries(spec.name):
+                    if self._is_current(f, spec):
+                        continue
+                    old = self._read_file(f)
+                    if old is None:
+                        continue  # unreadable: set aside by _read_file
+                    self._stage(old, f.rel.rsplit("/", 1)[0])
+                    assert self._txn is not None
+                    self._txn.remove(f.rel)
+                    done += 1
+        if done:
+            self.write_codebook()
+        return done
+
     def compact(self, max_rows: int = 200_000) -> int:
         """Merge each partition's small files into one (fewer files, faster scans); one transaction."""
         merged = 0
@@ -537,7 +605,8 @@ class Dataset:
                 for directory, files in by_dir.items():
                     if len(files) < 2:
                         continue
-                    tables = [t for t in (self._read_file(f) for f in files) if t is not None]
+                    tables = [t if self._is_current(f, spec) else upgrade(t, spec)
+                              for f, t in ((f, self._read_file(f)) for f in files) if t is not None]
                     try:
                         combined = pa.concat_tables(tables, promote_options="default")
                     except pa.ArrowInvalid as exc:  # pragma: no cover - schema drift

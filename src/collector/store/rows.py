@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
 from collector.parse.tables import CellValue
-from collector.schema import field_index, reports_schema, to_column
+from collector.schema import field_index, to_column
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
@@ -19,14 +18,18 @@ def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
 
 
 def record_to_report_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """The flat ``reports`` row: every field a column (``a.b`` -> ``a__b``), derived figures included.
+
+    Nothing is dropped: a field the schema does not know makes the write fail (``conform``).
+    ``derived`` keys are dotted paths themselves (``derived["s3.granted.total"]`` ->
+    ``derived__s3__granted__total``).
+    """
     flat: dict[str, Any] = {}
     for key, value in rec.items():
-        if key in ("derived", "validation"):
+        if key == "validation":
             continue
         _flatten(key, value, flat)
-    names = set(reports_schema().names)
-    row = {k: v for k, v in flat.items() if k in names}
-    row["derived_json"] = json.dumps(rec.get("derived") or {}, ensure_ascii=False, sort_keys=True)
+    row = {to_column(k): v for k, v in flat.items()}
     findings = rec.get("validation") or []
     row["validation__errors"] = sum(1 for f in findings if f.get("severity") == "error")
     row["validation__warnings"] = sum(1 for f in findings if f.get("severity") == "warning")
@@ -50,15 +53,15 @@ def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue]) -> lis
         value = _value(rec, path)
         # a legacy figure keeps the unit it was written in (件/宗/条, 元/万元); template cells the template's
         unit = cv.unit if path.startswith("legacy.") and cv.unit else fields[path].unit
-        out.append({**base, "field": path, "column": to_column(path), "value": value, "value_raw": cv.raw,
-                    "unit": unit, "derived": False, "where": cv.where})
+        out.append({**base, "field": path, "column_name": to_column(path), "value": value, "value_raw": cv.raw,
+                    "unit": unit, "derived": False, "location": cv.where})
     for path in sorted(derived):
-        out.append({**base, "field": path, "column": to_column(path), "value": _value(rec, path), "value_raw": None,
-                    "unit": fields[path].unit, "derived": True, "where": "derived: sum of the 其他处理 sub-rows"})
+        out.append({**base, "field": path, "column_name": to_column(path), "value": _value(rec, path), "value_raw": None,
+                    "unit": fields[path].unit, "derived": True, "location": "derived: sum of the 其他处理 sub-rows"})
     for key, v in sorted((rec.get("derived") or {}).items()):
         if key in fields and v is not None:
-            out.append({**base, "field": key, "column": to_column(key), "value": float(v), "value_raw": None,
-                        "unit": fields[key].unit, "derived": True, "where": "derived: blank 总计 = sum of the row"})
+            out.append({**base, "field": key, "column_name": to_column(key), "value": float(v), "value_raw": None,
+                        "unit": fields[key].unit, "derived": True, "location": "derived: blank 总计 = sum of the row"})
     return out
 
 
