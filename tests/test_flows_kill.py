@@ -50,7 +50,7 @@ def root(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
         yield str(tmp_path / "out"), (2008, 2023)
         return
     with moto_s3() as s3:
-        yield s3.bucket(), (2020, 2023)
+        yield s3.bucket(), (2022, 2023)
 
 
 def test_killed_run_resumes_without_duplicates(root: tuple[str, tuple[int, int]], tmp_path: Path,

@@ -57,7 +57,7 @@ from collector.schema import TableSpec, columns_kv, conform, table_specs
 from collector.store import commit
 from collector.store.faults import fault_point, store_error
 from collector.store.keyindex import FileKeys, KeyIndex, merge_candidates, partition_of
-from collector.store.location import is_local, normalise, open_root
+from collector.store.location import is_local, makedirs, normalise, open_root
 from collector.store.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class Dataset:
             plock = _process_lock(self.root)
             plock.acquire()
             try:
-                self.fs.create_dir(self.path, recursive=True)
+                makedirs(self.fs, self.path)
                 if self.local:
                     self._lock_fh = open(os.path.join(self.path, LOCK_NAME), "a+")  # noqa: SIM115
             except (OSError, pa.ArrowException) as exc:
@@ -525,7 +525,7 @@ class Dataset:
                 size = self.fs.get_file_info(f.path).size
                 note = {"path": f.rel, "quarantined_to": dest_rel, "reason": reason, "size": size,
                         "at": datetime.now(UTC).isoformat(timespec="seconds")}
-                self.fs.create_dir(self._abs(dest_rel).rsplit("/", 1)[0], recursive=True)
+                makedirs(self.fs, self._abs(dest_rel).rsplit("/", 1)[0])
                 with self.fs.open_output_stream(self._abs(dest_rel) + ".json") as out:
                     out.write(json.dumps(note, ensure_ascii=False, indent=1).encode())
                 self.fs.move(f.path, self._abs(dest_rel))

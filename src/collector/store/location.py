@@ -116,7 +116,7 @@ def write_file(fs: pafs.FileSystem, path: str, data: bytes, *, fsync: bool = Fal
     """Write ``data`` so that ``path`` appears whole or not at all: a temp file and a rename on a
     local disk, one PUT (which is atomic) on an object store."""
     parent = path.rsplit("/", 1)[0]
-    fs.create_dir(parent, recursive=True)
+    makedirs(fs, parent)
     if not is_local(fs):
         with fs.open_output_stream(path) as fh:
             fh.write(data)
@@ -132,6 +132,13 @@ def write_file(fs: pafs.FileSystem, path: str, data: bytes, *, fsync: bool = Fal
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def makedirs(fs: pafs.FileSystem, path: str) -> None:
+    """Create directory ``path`` where directories exist; an object store has none (pyarrow would
+    write marker objects, several requests each time)."""
+    if fs.type_name not in ("s3", "gcs"):
+        fs.create_dir(path, recursive=True)
 
 
 def exists(fs: pafs.FileSystem, path: str) -> bool:
@@ -150,4 +157,4 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-__all__ = ["check_writable", "exists", "holds", "is_local", "normalise", "open_root", "scheme", "write_file"]
+__all__ = ["check_writable", "exists", "holds", "is_local", "makedirs", "normalise", "open_root", "scheme", "write_file"]
