@@ -55,7 +55,9 @@ def _run(flow: Any, **kw: Any) -> dict[str, Any]:
 
 
 def _parquet_files(out: Path) -> dict[str, int]:
-    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    """The dataset's Parquet files (the crawl state's log, also Parquet, records every run's fetches)."""
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*.parquet")
+            if p.relative_to(out).parts[0] != "state"}
 
 
 def _table(out: Path, name: str) -> list[dict[str, Any]]:
