@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from collector.config import Portal
 from collector.discover import CMS_ADAPTERS, Candidate, attachment_ext, find_attachments, walk
 from collector.errors import Blocked, ConfigError, FetchError, ResourceLimit, StoreError, TooLarge
-from collector.fetch import Fetcher, FetchSettings, decode_page
+from collector.extract.charset import decode_page
+from collector.fetch import Fetcher, FetchSettings
 from collector.store.raw import RawStore
 from collector.store.state import CrawlState, StateRow, utcnow_iso
 

@@ -7,7 +7,7 @@ cells. The page is OCR'd once and each text box lands in the cell holding its ce
 that straddles a border is re-read cell by cell. Each cell keeps the recogniser's confidence
 in ``Table.confidence`` (0.0 for a cell with ink but no text), so low-confidence numbers can be
 checked against the template sums downstream. The pages then go through the same stitching as
-text PDFs (:func:`collector.extract.pdf.stitch_pages`). Models ship inside the wheel; nothing
+text PDFs (:func:`collector.extract.pdf_geometry.stitch_pages`). Models ship inside the wheel; nothing
 is downloaded at run time.
 """
 
@@ -20,7 +20,8 @@ from typing import Any
 from collector.errors import CorruptFile, ExtractError, ResourceLimit
 from collector.extract.grid import join_lines
 from collector.extract.limits import Deadline, ExtractLimits, check_size, guarded
-from collector.extract.pdf_text import Line, _is_page_marker
+from collector.extract.pdf_geometry import PAGE_GAP, GCell, RawTable, stitch_pages
+from collector.extract.pdf_text import Line, is_page_marker
 from collector.models import Document, Table
 
 OCR_EXTRA = "pip install 'xxgk-collector[ocr]'"
@@ -149,8 +150,6 @@ def split_tall(gray: Any, max_ratio: float = 1.6) -> list[Any]:
 
 def _pages_to_document(pages: list[Any], dpis: list[float], lim: ExtractLimits, media_type: str,
                        source_url: str | None) -> Document:
-    from collector.extract.pdf import PAGE_GAP, stitch_pages
-
     deadline = Deadline(lim.ocr_max_seconds)
     items_per_page = []
     for pno, (gray, dpi) in enumerate(zip(pages, dpis, strict=True)):
@@ -188,8 +187,6 @@ def low_confidence_cells(doc: Document, threshold: float = LOW_CONFIDENCE) -> li
 
 def ocr_page(gray: Any, pno: int, pt_per_px: float, offset: float) -> list[Any]:
     """Tables (RawTable, in points) and text lines (Line) of one page image, top to bottom."""
-    from collector.extract.pdf import GCell, RawTable
-
     engine = _engine()
     boxes = _ocr_boxes(engine, gray)
     items: list[Any] = []
@@ -232,7 +229,7 @@ def ocr_page(gray: Any, pno: int, pt_per_px: float, offset: float) -> list[Any]:
     for line in _lines(rest):
         text = join_lines([b[4] for b in line]) if len(line) == 1 else " ".join(b[4] for b in line)
         top, bottom = min(b[1] for b in line), max(b[3] for b in line)
-        if _is_page_marker(text, top, h):
+        if is_page_marker(text, top, h):
             continue
         size = (bottom - top) * pt_per_px
         items.append(Line(text, min(b[0] for b in line) * pt_per_px, max(b[2] for b in line) * pt_per_px,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from collector.parse.tables import CellValue
+from collector.models import CellValue
 from collector.schema import field_index, to_column
 
 

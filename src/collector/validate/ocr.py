@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from collector.parse.tables import CellValue
+from collector.models import CellValue
 from collector.validate.rules import Finding
 
 LOW_CONFIDENCE = 0.85
