@@ -36,9 +36,9 @@ from flows.env import quiet_env  # noqa: E402
 quiet_env()
 
 from flows.collect import collect_flow  # noqa: E402
-from flows.runtime import embedded_api  # noqa: E402
 
-from collector.crawl import collect  # noqa: E402
+from collector import collect  # noqa: E402
+from collector.cli_flows import embedded_api  # noqa: E402
 from collector.sim import run_simulator  # noqa: E402
 from collector.sim.verify import verify  # noqa: E402
 

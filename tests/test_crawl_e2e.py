@@ -12,7 +12,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from collector.crawl import RunSummary, collect
+from collector import RunReport as RunSummary
+from collector import collect
 from collector.fetch import FetchSettings
 from collector.sim import run_simulator
 from collector.sim.verify import verify

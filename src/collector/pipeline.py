@@ -50,6 +50,7 @@ class Outcome:
     error: CollectorError | None = None
     cells: dict[str, CellValue] = field(default_factory=dict)
     seconds: float = 0.0
+    run_id: str | None = None  # the run that stores it (the sink sets it): every row written carries it
 
 
 def _doc_row(data: bytes, sha: str, ctx: SourceContext, **kw: Any) -> dict[str, Any]:
