@@ -9,8 +9,10 @@ dataset (constructed here and nowhere else), and one :class:`~collector.fetch.Fe
 for the whole run. Every crawl stage (:mod:`collector.stages`) is a function over a workspace.
 
 One fetcher per portal per run: a portal's discovery and all its fetch batches go through the
-same fetcher, so its per-host rate limiter, robots.txt cache, https/http preference and
-anti-bot streak survive from one batch to the next. The fetchers live on one event loop
+same fetcher (its HTTP client, connection pool and request counts), and the run's fetchers share
+what they know per host (:class:`~collector.fetch.Hosts`: rate limiter, robots.txt, resolved
+addresses, https/http preference, anti-bot streak), so that survives from one batch to the next
+and two portals on one host are polite together. The fetchers live on one event loop
 thread owned by the workspace; stage calls from any thread (Prefect's thread-pool task runner)
 submit their coroutines to it. :meth:`Workspace.for_run` keeps one workspace per run id in the
 process, so the tasks of a flow run share it. With a process-based runner (Dask), each worker
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from collector.config import Portal, load_portals
 from collector.errors import ConfigError
-from collector.fetch import Fetcher, FetchSettings
+from collector.fetch import Fetcher, FetchSettings, Hosts
 from collector.store.raw import RawStore
 from collector.store.state import CrawlState
 from collector.years import parse_years
@@ -141,6 +143,7 @@ class Workspace:
         self._dataset: Dataset | None = None
         self._io: _IoLoop | None = None
         self._fetchers: dict[str, Fetcher] = {}
+        self._hosts: Hosts | None = None      # per-host knowledge the run's fetchers share
         self._sessions: dict[str, Any] = {}
         self._lock = threading.RLock()       # lazy construction of the shared parts
         self._write_lock = threading.Lock()  # one dataset writer per process (the Dataset's file lock is per fd)
@@ -255,7 +258,8 @@ class Workspace:
         """The fetcher of ``portal`` for this run (call on the I/O loop)."""
         f = self._fetchers.get(portal.id)
         if f is None:
-            f = await Fetcher(self.ctx.fetch).__aenter__()
+            self._hosts = self._hosts or Hosts(self.ctx.fetch)
+            f = await Fetcher(self.ctx.fetch, hosts=self._hosts).__aenter__()
             self._fetchers[portal.id] = f
         return f
 
