@@ -106,12 +106,13 @@ def embedded_api(log_dir: str | Path | None = None) -> Iterator[str]:
     output sent to ``prefect-api.log`` and stopped after the run's logs and events are drained.
     Yields the API URL.
     """
-    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import get_current_settings
 
     if get_current_settings().api.url:
         yield str(get_current_settings().api.url)
         return
+    from prefect.server.api.server import SubprocessASGIServer
+
     base = Path(log_dir) if log_dir else Path(get_current_settings().home)
     base.mkdir(parents=True, exist_ok=True)
     log = base / "prefect-api.log"

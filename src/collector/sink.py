@@ -105,8 +105,10 @@ def store_groups(ws: Workspace, groups: Iterable[ParseGroup], *, extra: Sequence
         for o in pending:
             o.run_id = ws.run_id
         with ws.writing() as ds:
-            st.quarantined += ws.new_quarantines()
-            ws.reconcile()
+            new = ws.new_quarantines()
+            if new:  # rows were lost: the crawl state forgets what was processed (xxgk parse has none to touch)
+                st.quarantined += new
+                ws.reconcile()
             written = ds.write(pending)
         for k, v in written.rows.items():
             st.rows_written[k] = st.rows_written.get(k, 0) + v
