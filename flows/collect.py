@@ -72,7 +72,7 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
     report.written(run, batches)
     if compact and run.rows_written:
         run.compacted(report.done(run, compact_dataset.submit(ctx),
-                                  "compaction failed (the data is complete; run it again later)"))
-    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed"))
+                                  "compaction failed: {error} (the data is complete; run it again later)"))
+    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed: {error}"))
     run.requests = report.done(run, finish.submit(ctx), "") or 0
     return report.publish(run)

@@ -52,7 +52,7 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
     report.reparsed(run, batches)
     if compact and run.rows_written:
         run.compacted(report.done(run, compact_dataset.submit(ctx),
-                                  "compaction failed (the data is complete; run it again later)"))
-    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed"))
+                                  "compaction failed: {error} (the data is complete; run it again later)"))
+    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed: {error}"))
     report.done(run, finish.submit(ctx), "")
     return report.publish(run)

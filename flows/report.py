@@ -33,17 +33,18 @@ def _error(fut: PrefectFuture[Any]) -> str:
     return str(res) if res is not None else (fut.state.message or fut.state.name or "failed")
 
 
-def done(run: RunReport, fut: PrefectFuture[Any], what: str) -> Any:
-    """The future's result, or None after telling the report what failed (a store error fails the run)."""
+def done(run: RunReport, fut: PrefectFuture[Any], note: str) -> Any:
+    """The future's result, or None after telling the report what failed: a store error fails the run,
+    anything else becomes ``note`` (``{error}`` filled in; empty: no note)."""
     fut.wait()
     if fut.state.is_completed():
         return fut.result()
-    run.failed_step(_exception(fut), f"{what}: {_error(fut)}" if what else "")
+    run.failed_step(_exception(fut), note.format(error=_error(fut)))
     return None
 
 
 def opened(run: RunReport, fut: PrefectFuture[list[str]]) -> None:
-    damaged = done(run, fut, "the dataset could not be repaired before the run")
+    damaged = done(run, fut, "the dataset could not be repaired before the run: {error}")
     if damaged is not None:
         run.opened(damaged)
 
@@ -66,14 +67,14 @@ def written(run: RunReport, batches: list[tuple[str, int, PrefectFuture[Any], Pr
             run.fetch_failed(pid, size, _error(fetch))
             continue
         run.fetched(f)
-        w = done(run, write, "a write batch failed (the next run retries it)")
+        w = done(run, write, "a write batch failed: {error} (the next run retries it)")
         if w is not None:
             run.written(w)
 
 
 def reparsed(run: RunReport, batches: list[tuple[str, int, PrefectFuture[Any]]]) -> None:
     for pid, size, write in batches:
-        w = done(run, write, "a write batch failed (the next run retries it)")
+        w = done(run, write, "a write batch failed: {error} (the next run retries it)")
         run.reparsed(pid, size, w, None if w is not None else _error(write))
 
 

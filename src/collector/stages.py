@@ -13,6 +13,7 @@ becomes the portal's error in the report.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,7 @@ from collector.runreport import DatasetReport, Discovered, FetchedBatch, RunRepo
 from collector.sink import BatchStats
 from collector.workspace import RunContext, Workspace
 
-log = __import__("logging").getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 def open_output(ws: Workspace) -> list[str]:
