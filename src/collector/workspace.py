@@ -135,10 +135,9 @@ class Workspace:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self.root = ctx.out
+        self.root = _check_writable(ctx.out)
         self.run_id = ctx.run_id
-        _check_writable(ctx.out)
-        self.raw = RawStore(ctx.out)
+        self.raw = RawStore(self.root)
         self._state: CrawlState | None = None
         self._dataset: Dataset | None = None
         self._io: _IoLoop | None = None
@@ -297,13 +296,15 @@ class Workspace:
                 self._state.close()
 
 
-def _check_writable(out: str) -> None:
-    """Refuse an output root that cannot be written, up front (part B's storage check when present)."""
+def _check_writable(out: str) -> str:
+    """Refuse an output root that cannot be written, up front, in one line; the root as the stores take it.
+
+    The check is part B's (issue #11: ``collector.store.location.check_writable``) once it is on main."""
     try:
         from collector.store.location import check_writable  # type: ignore[import-not-found]
     except ImportError:  # TODO(#11 part B): collector.store.location.check_writable refuses a bad URI
-        return
-    check_writable(out)
+        return out
+    return str(check_writable(out) or out)
 
 
 @atexit.register
