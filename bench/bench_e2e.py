@@ -5,11 +5,11 @@ Run: ``python bench/bench_e2e.py [--repeat 2] [--skip-demo]``. Writes ``bench/re
 Three measurements, each against a fresh simulator (same seed, so the same 65 reports, five
 years, with the default faults: 5xx, resets, slow and truncated answers, 429s, a blocked portal):
 
-* ``library`` — ``collector.crawl.collect`` called directly: the work itself, no orchestration.
+* ``library`` — ``collector.collect`` called directly: the same stages, no orchestration.
 * ``flow`` — ``collect_flow`` as a Prefect flow run on the embedded API (what ``xxgk collect`` runs).
   Orchestration share = (flow wall - time covered by at least one library call) / flow wall,
-  where the library calls are the spans the tasks time around ``discover_portal``,
-  ``fetch_candidates`` and ``process_refs``: the time in which no library code ran at all.
+  where the library calls are the spans the stages (``collector.stages``: discover, fetch, write,
+  compact, summarise) time around their work: the time in which no library code ran at all.
   The flow-vs-library wall difference is reported too.
 * ``demo`` — ``xxgk demo`` as a user runs it (subprocess, new Prefect home: includes the API's
   start and its database migrations), the quick-start figure; target under 60 s.
@@ -36,9 +36,9 @@ from flows.env import quiet_env  # noqa: E402
 quiet_env()
 
 from flows.collect import collect_flow  # noqa: E402
-from flows.runtime import embedded_api  # noqa: E402
 
-from collector.crawl import collect  # noqa: E402
+from collector import collect  # noqa: E402
+from collector.cli_flows import embedded_api  # noqa: E402
 from collector.sim import run_simulator  # noqa: E402
 from collector.sim.verify import verify  # noqa: E402
 

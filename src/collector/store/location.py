@@ -152,9 +152,14 @@ def holds(out: str | os.PathLike[str], rel: str = "") -> bool:
     return exists(fs, f"{path}/{rel}" if rel else path)
 
 
+def has_dataset(out: str | os.PathLike[str]) -> bool:
+    """The root holds at least one of the dataset's tables."""
+    return any(holds(out, t) for t in ("reports", "documents", "cells", "findings"))
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-__all__ = ["check_writable", "exists", "holds", "is_local", "makedirs", "normalise", "open_root", "scheme", "write_file"]
+__all__ = ["check_writable", "exists", "has_dataset", "holds", "is_local", "makedirs", "normalise", "open_root", "scheme", "write_file"]
