@@ -137,17 +137,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def _run_deployment(api: str, dep_id: str, params: dict[str, object], queue: str) -> str:
-    res = httpx.post(f"{api}/deployments/{dep_id}/create_flow_run",
-                     json={"parameters": params, "work_queue_name": queue}, timeout=30)
+def _api(method: str, url: str, **kw: object) -> httpx.Response:
+    """A call to the temporary server, retried on 503/429 as Prefect's own client does (its SQLite
+    database answers 503 while the workers' polling holds it on a busy machine)."""
+    for attempt in range(8):
+        res = httpx.request(method, url, timeout=30, **kw)  # type: ignore[arg-type]
+        if res.status_code not in (429, 503):
+            break
+        time.sleep(0.5 * 2**attempt)
     res.raise_for_status()
+    return res
+
+
+def _run_deployment(api: str, dep_id: str, params: dict[str, object], queue: str) -> str:
+    res = _api("POST", f"{api}/deployments/{dep_id}/create_flow_run",
+               json={"parameters": params, "work_queue_name": queue})
     return str(res.json()["id"])
 
 
 def _wait(api: str, run_ids: list[str], timeout: float = 420) -> dict[str, dict[str, object]]:
     deadline = time.monotonic() + timeout
     while True:
-        runs = {r: httpx.get(f"{api}/flow_runs/{r}", timeout=30).json() for r in run_ids}
+        runs = {r: _api("GET", f"{api}/flow_runs/{r}").json() for r in run_ids}
         if all(run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for run in runs.values()):
             return runs
         if time.monotonic() > deadline:
@@ -179,8 +190,8 @@ def test_two_workers_backfill_one_bucket(deployed: dict[str, str], tmp_path: Pat
     from tests.s3server import moto_s3
 
     api = deployed["PREFECT_API_URL"]
-    deps = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
-    flows = {f["id"]: f["name"] for f in httpx.post(f"{api}/flows/filter", json={}, timeout=30).json()}
+    deps = _api("POST", f"{api}/deployments/filter", json={}).json()
+    flows = {f["id"]: f["name"] for f in _api("POST", f"{api}/flows/filter", json={}).json()}
     backfill = next(d["id"] for d in deps if flows[d["flow_id"]] == "xxgk-backfill")
     with moto_s3() as s3, run_simulator(seed=11, scale=1) as sim:
         portals = tmp_path / "portals.yaml"
@@ -211,7 +222,7 @@ def test_two_workers_backfill_one_bucket(deployed: dict[str, str], tmp_path: Pat
         finally:
             for w in workers:
                 _stop(w)
-        limits = httpx.post(f"{api}/v2/concurrency_limits/filter", json={}, timeout=30).json()
+        limits = _api("POST", f"{api}/v2/concurrency_limits/filter", json={}).json()
         assert "xxgk-dataset-writer" in {lim["name"] for lim in limits}  # the slot the commits queued on
         got, want = _rows(shared), _rows(serial)
         assert len(want["reports"]) >= 4 and {r["portal_id"] for r in got["reports"]} == {"sim-trs", "sim-vsb"}
