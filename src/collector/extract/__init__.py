@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 
 from collector.errors import UnsupportedFormat
 from collector.extract.docx import docx_to_document
@@ -19,7 +20,7 @@ from collector.extract.pdf import pdf_to_document
 from collector.extract.sniff import sniff
 from collector.extract.text import text_to_document
 from collector.extract.xlsx import et_to_document, xls_to_document, xlsx_to_document
-from collector.fetch.charset import strip_controls
+from collector.fetch.charset import has_controls, strip_controls
 from collector.models import Document, Paragraph, Table
 
 Extractor = Callable[..., Document]
@@ -61,7 +62,8 @@ def sanitize(doc: Document) -> Document:
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             block.text = strip_controls(block.text, " ")  # a block stays one line
-        elif isinstance(block, Table):
+        elif isinstance(block, Table) and has_controls("".join(chain.from_iterable(block.rows))):
+            # one search per table, not one per cell: almost every table is clean
             block.rows = [[strip_controls(c, " ") for c in row] for row in block.rows]
     for key, value in doc.meta.items():
         if isinstance(value, str):
