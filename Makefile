@@ -19,7 +19,7 @@ demo: setup
 	$(BIN)/xxgk demo
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 lint: setup
 	$(BIN)/ruff check src flows tests bench scripts

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Task retry delays are read when flows.runtime is first imported, which collection may do from any test
+# module (test_deployment_params imports the flows): set them here, before any test module loads.
+os.environ.setdefault("XXGK_RETRY_DELAYS", "0.1,0.1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("XXGK_SHARED", ROOT.parent / "shared"))

@@ -204,6 +204,22 @@ def test_rule16_ocr_suspects_are_flagged_not_trusted() -> None:
     assert [f.fields for f in ocr_findings(confident, [sum_error])] == [["s3.granted.natural_person"]]
 
 
+def test_rule16_names_an_unreadable_cell_and_passes_a_sure_one() -> None:
+    from collector.parse.tables import CellValue
+    from collector.validate.ocr import ocr_findings
+
+    cells = {
+        "s2.art20_5.admin_licensing.decisions": CellValue(None, "", "page 1 table 1 row 6 col 2", confidence=0.0),
+        "s2.art20_6.admin_penalty.decisions": CellValue(614, "614", "page 1 table 1 row 9 col 2", confidence=0.99),
+        "s2.art20_6.admin_coercion.decisions": CellValue(7, "7", "page 1 table 1 row 10 col 2", confidence=0.84),
+    }
+    found = {f.fields[0]: f for f in ocr_findings(cells, [])}
+    assert set(found) == {"s2.art20_5.admin_licensing.decisions", "s2.art20_6.admin_coercion.decisions"}
+    assert "could not read" in found["s2.art20_5.admin_licensing.decisions"].message
+    assert "'7'" in found["s2.art20_6.admin_coercion.decisions"].message
+    assert "row 10 col 2" in found["s2.art20_6.admin_coercion.decisions"].message
+
+
 def test_every_rule_the_code_emits_has_a_name_and_every_name_a_rule() -> None:
     """One table of rule names (collector.validate.catalog) for check, the report and the artifacts: kept complete."""
     import re

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Suites run by bench/bench_accuracy.py, in order. A suite module that is missing is reported, not fatal.
-SUITES = ("samples", "renderings", "real", "legacy")
+SUITES = ("samples", "renderings", "real", "legacy", "scans")
 
 META_KEYS = ("format_version", "report_year", "agency_name", "published_date")
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# An OCR'd cell less sure than this is doubtful: rule 16 names it (collector.validate.ocr).
+OCR_LOW_CONFIDENCE = 0.85
+
 MediaType = Literal["html", "pdf", "docx", "doc", "wps", "xls", "xlsx", "et", "image", "text"]
 
 
@@ -28,7 +31,8 @@ class Table:
     rows: list[list[str]]
     copies: set[tuple[int, int]] = field(default_factory=set)
     where: str = ""
-    # Optional per-cell confidence (OCR); None means "read from a text layer".
+    # Optional per-cell OCR confidence (its least certain character, 0.0 for ink that reads as
+    # nothing); None means "read from a text layer".
     confidence: dict[tuple[int, int], float] | None = None
 
     @property

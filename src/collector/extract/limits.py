@@ -48,7 +48,7 @@ class ExtractLimits:
     max_cells: int = 200_000
     # images / OCR
     max_image_pixels: int = 60_000_000
-    ocr_max_seconds: float = 900.0  # OCR runs ~5-8 s/page on one core
+    ocr_max_seconds: float = 900.0  # OCR takes ~4-8 s a page on one core (bench_extract.py --ocr)
     ocr_dpi: int = 200
     # a PDF page with fewer text-layer characters than this counts as an image page
     min_chars_per_page: int = 25

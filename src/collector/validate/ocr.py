@@ -1,31 +1,38 @@
 """Rule 16 (project rule, beyond the spec's 1–15): suspect OCR readings.
 
 OCR misreads digits (8↔3, 1↔7, a dropped digit), so a scanned table's numbers are not trusted
-on their own: every low-confidence cell is flagged, and where a template sum does not add up
-(rules 1, 2, 3, 5) the least confident cells of that sum are flagged as the likely misreads.
-Nothing is corrected: an analyst, or a better scan, decides.
+on their own: every cell the recogniser was unsure of is named (its least certain character
+below :data:`~collector.models.OCR_LOW_CONFIDENCE`, or two readings of it that disagreed), a
+cell with ink that read as nothing is named too, and where a template sum does not add up
+(rules 1, 2, 3, 5) the least confident cells of that sum are named as the likely misreads.
+Nothing is corrected — the arithmetic only points: an analyst, or a better scan, decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from collector.models import OCR_LOW_CONFIDENCE as LOW_CONFIDENCE
 from collector.parse.tables import CellValue
 from collector.validate.rules import Finding
 
-LOW_CONFIDENCE = 0.85
 SUM_RULES = {1, 2, 3, 5}
 
 
 def ocr_findings(cells: dict[str, CellValue], findings: Iterable[Finding]) -> list[Finding]:
+    """Rule 16 findings for the OCR'd ``cells`` of one record, given its other ``findings``."""
     scored = {p: c for p, c in cells.items() if c.confidence is not None}
     if not scored:
         return []
     out: dict[str, Finding] = {}
     for path, c in sorted(scored.items()):
-        if c.confidence is not None and c.confidence < LOW_CONFIDENCE:
-            out[path] = Finding(16, "warning", f"OCR read {c.raw!r} with low confidence {c.confidence:.2f} ({c.where})",
-                                [path])
+        if c.confidence is None or c.confidence >= LOW_CONFIDENCE:
+            continue
+        if not c.raw:
+            msg = f"OCR found ink but could not read it ({c.where}); the cell is left blank"
+        else:
+            msg = f"OCR read {c.raw!r} with low confidence {c.confidence:.2f} ({c.where})"
+        out[path] = Finding(16, "warning", msg, [path])
     for f in findings:
         if f.rule not in SUM_RULES or f.severity != "error":
             continue
