@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from collector.config import Portal
@@ -25,6 +25,9 @@ from collector.errors import Blocked, ConfigError, FetchError, ResourceLimit, St
 from collector.fetch import Fetcher, FetchSettings, decode_page
 from collector.store.raw import RawStore
 from collector.store.state import CrawlState, StateRow, utcnow_iso
+
+if TYPE_CHECKING:
+    from collector.parallel import Group, ParsePool
 
 Progress = Callable[..., None]
 PORTAL_BUDGET = "portal_budget"  # error code of a page left for the next run (not fetched: not a failure)
@@ -392,18 +395,6 @@ def _context(ref: FetchedRef, page: FetchedRef, out_root: Path) -> Any:
     )
 
 
-def _process_group(docs: list[tuple[bytes, Any]]) -> list[Any]:
-    """The lead's candidate-level pipeline when present; else page first, attachments if it has no record."""
-    from collector import pipeline
-
-    if hasattr(pipeline, "process_candidate"):
-        return list(pipeline.process_candidate(docs))
-    outs = [pipeline.process_document(*docs[0])]
-    if outs[0].record is None:
-        outs += [pipeline.process_document(d, ctx) for d, ctx in docs[1:]]
-    return outs
-
-
 def _failure_key(ref: FetchedRef) -> str:
     return f"{ref.error_code}:{ref.http_status or ''}"
 
@@ -447,14 +438,18 @@ def prepare_output(out_root: str | Path) -> list[str]:
 
 
 def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: CrawlState | None = None,
-                 force: bool = False, batch_size: int = 100) -> BatchStats:
+                 force: bool = False, batch_size: int = 100, pool: ParsePool | None = None) -> BatchStats:
     """Parse, validate and store the fetched documents, grouped by candidate.
+
+    Parsing runs on ``pool`` (default: the process-wide :func:`~collector.parallel.shared_pool`,
+    sized to the machine), the writes here, in candidate order.
 
     A candidate whose documents are all unchanged and already processed is skipped, so a re-run
     writes nothing; ``force`` re-processes everything (after a parser upgrade). A document that
     could not be fetched (404, robots, time budget, anti-bot) is stored as a ``documents`` row
     with its error, once per distinct failure.
     """
+    from collector.parallel import parse_groups
     from collector.parse import record as _record
     from collector.store.dataset import Dataset
 
@@ -462,7 +457,6 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
     out = Path(out_root)
     own_state = state is None
     st = state or CrawlState(out)
-    raw = RawStore(out)
     stats = BatchStats()
     groups: dict[str, list[FetchedRef]] = {}
     for r in refs:
@@ -505,6 +499,8 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
 
     try:
         _reconcile(st, Dataset(out, repair=False).quarantine_notes())
+        todo: list[list[FetchedRef]] = []
+        jobs: list[Group] = []
         for group in groups.values():
             page = next((r for r in group if r.kind == "page"), group[0])
             record_failures([r for r in group if not r.ok])
@@ -518,8 +514,10 @@ def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: Cra
                                  for r in good):
                 stats.skipped_unchanged += 1
                 continue
-            docs = [(raw.get(r.sha256), _context(r, page, out)) for r in good if r.sha256]
-            outcomes = _process_group(docs)
+            todo.append(good)
+            jobs.append([(r.sha256, _context(r, page, out)) for r in good if r.sha256])
+        # CPU-bound parsing in worker processes, fed by sha256s (collector.parallel); written in order
+        for good, outcomes in zip(todo, parse_groups(out, jobs, pool), strict=True):
             stats.processed += 1
             stats.documents += len(outcomes)
             for o in outcomes:
