@@ -11,7 +11,9 @@ a DOC attachment costs a LibreOffice start, which would swamp what is compared h
   Orchestration share = (flow wall - time covered by at least one library call) / flow wall.
 * ``library`` — ``collector.crawl.collect`` called directly (the same fetch, parse and store,
   on one event loop, no Prefect), politeness off.
-* ``bare_parse`` — every document the library run stored, read back from its raw store and
+* ``library_one_process`` — the library path again with ``XXGK_PARSE_WORKERS=1`` (parsing in the
+  calling process, as before issue #13): ``pool_speedup`` = its wall time / the library's.
+* ``bare_parse`` — every document of the library run's ``documents`` table, read back from its raw store and
   parsed one after the other with ``process_document`` in one process (what ``xxgk parse`` does):
   the CPU-bound floor the other two are compared with.
 
@@ -150,8 +152,13 @@ def child_library(portals_file: str, out: str) -> dict[str, Any]:
 def child_bare(out: str) -> dict[str, Any]:
     """Every raw document of ``out`` through ``process_document``, one after the other."""
     from collector.pipeline import SourceContext, process_document
+    from collector.store.dataset import Dataset
+    from collector.store.raw import RawStore
 
-    paths = sorted(p for p in (Path(out) / "raw").rglob("*") if p.is_file() and not p.name.startswith("."))
+    # the documents the crawl stored a row for (its raw store can hold more: pages it fetched but did not keep)
+    docs = Dataset(out).read("documents").to_pylist()
+    raw = RawStore(out)
+    paths = sorted({raw.path(d["document_sha256"]) for d in docs if d["document_sha256"]})
     t0 = time.perf_counter()
     records = 0
     for p in paths:
@@ -184,14 +191,17 @@ def run_scale(scale: int, tmp: Path, env: dict[str, str]) -> dict[str, Any]:
     try:
         flow = _child(["flow", str(portals_file), str(tmp / f"flow-{scale}")], env)
         library = _child(["library", str(portals_file), str(tmp / f"lib-{scale}")], env)
+        one_process = _child(["library", str(portals_file), str(tmp / f"lib1-{scale}")],
+                             {**env, "XXGK_PARSE_WORKERS": "1"})
         bare = _child(["bare", str(tmp / f"lib-{scale}")], env)
     finally:
         server.stdin.close()
         server.wait(timeout=60)
-    row = {"scale": scale, "flow": flow, "library": library, "bare_parse": bare,
+    row = {"scale": scale, "flow": flow, "library": library, "library_one_process": one_process, "bare_parse": bare,
            "flow_vs_bare": round(flow["wall_seconds"] / bare["wall_seconds"], 2),
            "library_vs_bare": round(library["wall_seconds"] / bare["wall_seconds"], 2),
            "flow_vs_library": round(flow["wall_seconds"] / library["wall_seconds"], 2),
+           "pool_speedup": round(one_process["wall_seconds"] / library["wall_seconds"], 2),
            "load_average": {"before": [round(x, 2) for x in load_before],
                             "after": [round(x, 2) for x in os.getloadavg()]}}
     print(f"scale {scale:2d}: flow {flow['wall_seconds']:6.1f}s ({flow['reports_per_s']:5.1f}/s, "
@@ -201,7 +211,8 @@ def run_scale(scale: int, tmp: Path, env: dict[str, str]) -> dict[str, Any]:
           f"{library['client']['cpu_seconds']:.1f} CPU s / {library['client']['peak_rss_mb']:.0f} MB)  "
           f"bare parse {bare['wall_seconds']:6.1f}s ({bare['reports_per_s']:5.1f}/s, "
           f"{bare['client']['peak_rss_mb']:.0f} MB)  flow/bare {row['flow_vs_bare']:.2f}x  "
-          f"library/bare {row['library_vs_bare']:.2f}x  load {load_before[0]:.1f}", file=sys.stderr, flush=True)
+          f"library/bare {row['library_vs_bare']:.2f}x  "
+          f"library with 1 parse process {one_process['wall_seconds']:.1f}s (pool speedup {row['pool_speedup']:.2f}x)  load {load_before[0]:.1f}", file=sys.stderr, flush=True)
     return row
 
 
