@@ -14,7 +14,6 @@ Writes ``bench/results/crawl.json``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -49,8 +48,8 @@ def serve(worlds: int, scale: int, out_dir: Path) -> None:
 
 def crawl_child(portals_file: str, out: str, mode: str) -> None:
     """Child: one measured run; prints JSON."""
+    from collector import collect
     from collector.config import load_portals
-    from collector.crawl import acollect
     from collector.fetch import FetchSettings
 
     imported = {"modules_after_import": len(sys.modules),
@@ -58,13 +57,12 @@ def crawl_child(portals_file: str, out: str, mode: str) -> None:
     portals = load_portals(portals_file)
     settings = FetchSettings.for_tests(read_timeout=10.0, total_timeout=30.0)
     t0 = time.perf_counter()
-    s = asyncio.run(acollect(portals, "2019-2023", out, settings=settings, process=(mode == "collect"),
-                             parallel_portals=8))
+    s = collect(portals, "2019-2023", out, settings=settings, process=(mode == "collect"), parallel_portals=8)
     dt = time.perf_counter() - t0
     tot = s.totals()
     print(json.dumps({
         "mode": mode, "portals": len(portals), "requests": s.requests, "seconds": round(dt, 3),
-        "pages_per_s": round(s.requests / dt, 1), "found": tot["found"], "documents": tot["new"],
+        "pages_per_s": round(s.requests / dt, 1), "found": tot["found"], "documents": tot["documents"],
         "failed": tot["failed"], "records": tot["records"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **imported, "modules_at_end": len(sys.modules),

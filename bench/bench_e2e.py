@@ -9,7 +9,7 @@ a DOC attachment costs a LibreOffice start, which would swamp what is compared h
   runs), politeness off. The client (the flow-run process) and the embedded API (its server
   subprocess) are measured separately; the API's start is not counted in the flow's wall time.
   Orchestration share = (flow wall - time covered by at least one library call) / flow wall.
-* ``library`` — ``collector.crawl.collect`` called directly (the same fetch, parse and store,
+* ``library`` — ``collector.collect`` called directly (the same fetch, parse and store,
   on one event loop, no Prefect), politeness off.
 * ``library_one_process`` — the library path again with ``XXGK_PARSE_WORKERS=1`` (parsing in the
   calling process, as before issue #13): ``pool_speedup`` = its wall time / the library's.
@@ -111,7 +111,8 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
     quiet_env()
     import psutil
     from flows.collect import collect_flow
-    from flows.runtime import embedded_api
+
+    from collector.cli_flows import embedded_api
 
     t_api = time.perf_counter()
     with embedded_api() as api:
@@ -136,8 +137,8 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
 
 
 def child_library(portals_file: str, out: str) -> dict[str, Any]:
+    from collector import collect
     from collector.config import load_portals
-    from collector.crawl import collect
     from collector.fetch import FetchSettings
 
     portals = load_portals(portals_file)

@@ -10,9 +10,9 @@ from typing import Any
 
 from prefect import flow
 
-from collector.errors import ConfigError
+from collector import ConfigError, RunFailed
 from flows.collect import collect_flow
-from flows.report import RunFailed, publish_summary
+from flows.report import publish_summary
 
 
 @flow(name="xxgk-backfill", log_prints=False)

@@ -1,9 +1,10 @@
 """The ``xxgk-collect`` flow: scheduled collection, and (with explicit years) the backfill body.
 
 Discovery runs per portal; each portal's candidates are fetched in batches, one after the other
-(politeness: one fetcher per portal at a time), and each fetched batch is parsed, validated and
-written as soon as it arrives, while the next one downloads. The run ends with the dataset
-summary (``OUT/summary.html``) and its artifacts.
+(politeness: the portal's one fetcher of the run), and each fetched batch is parsed, validated
+and written as soon as it arrives, while the next one downloads. The run ends with the dataset
+summary (``OUT/summary.html``) and its artifacts. Every task is one library call
+(``collector.stages``) over the run context built here, once.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from prefect import flow
 from prefect.futures import as_completed
 from prefect.utilities.annotations import allow_failure
 
-from flows.report import RunReport, publish
-from flows.runtime import chunks, ensure_writer_limit, local_path, scheduled_years, task_runner
+from collector import RunContext, RunReport, chunks
+from flows import report
+from flows.runtime import ensure_writer_limit, flow_run_id, scheduled_years, task_runner
 from flows.tasks import (
     compact_dataset,
     discover,
     fetch_batch,
-    fetch_settings,
+    finish,
     open_output,
-    select_portals,
     summarise_dataset,
     write_batch,
 )
@@ -55,22 +56,23 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         batch_size: Report pages per fetch task and per parse-and-write task.
         compact: Merge each partition's small Parquet files at the end of the run.
     """
-    out = local_path(out)
-    ys = sorted(set(years)) if years else scheduled_years()
-    portals = select_portals(local_path(portals_file), portal_ids)
-    settings = fetch_settings(fetch, allow_loopback=allow_loopback, polite=polite)
-    run = RunReport.start("collect", ys, out, portals)
+    ctx = RunContext.build(out, years=years or scheduled_years(), portals_file=portals_file, portal_ids=portal_ids,
+                           fetch=fetch, allow_loopback=allow_loopback, polite=polite, force=force,
+                           batch_size=batch_size, run_id=flow_run_id())
+    run = RunReport.start("collect", ctx)
     ensure_writer_limit()
-    run.opened(open_output.submit(out))
-    by_future = {discover.submit(p, ys, out, settings): p for p in portals}
+    report.opened(run, open_output.submit(ctx))
+    by_future = {discover.submit(ctx, p): p for p in ctx.portals}
     batches = []
     for fut in as_completed(list(by_future)):
         portal, prev = by_future[fut], None
-        for cands in chunks(run.discovered(portal, fut), batch_size):
-            prev = fetch_batch.submit(portal, cands, out, settings, wait_for=[allow_failure(prev)] if prev else None)
-            batches.append((portal.id, len(cands), prev, write_batch.submit(prev, out, force)))
-    run.written(batches)
+        for cands in chunks(report.discovered(run, portal, fut), ctx.batch_size):
+            prev = fetch_batch.submit(ctx, portal, cands, wait_for=[allow_failure(prev)] if prev else None)
+            batches.append((portal.id, len(cands), prev, write_batch.submit(ctx, prev)))
+    report.written(run, batches)
     if compact and run.rows_written:
-        run.compacted(compact_dataset.submit(out))
-    run.summarised(summarise_dataset.submit(out))
-    return publish(run)
+        run.compacted(report.done(run, compact_dataset.submit(ctx),
+                                  "compaction failed: {error} (the data is complete; run it again later)"))
+    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed: {error}"))
+    run.requests = report.done(run, finish.submit(ctx), "") or 0
+    return report.publish(run)

@@ -1,7 +1,7 @@
 """The ``xxgk-reparse`` flow: every stored raw document through the current parser, no network.
 
 It first rewrites files of an older schema layout in the current one, so after a re-parse the
-whole dataset is in the current schema.
+whole dataset is in the current schema. Every task is one library call (``collector.stages``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,18 @@ from typing import Any
 
 from prefect import flow
 
-from flows.report import RunReport, publish
-from flows.runtime import chunks, ensure_writer_limit, local_path, task_runner
-from flows.tasks import compact_dataset, migrate_dataset, open_output, plan, reparse_batch, summarise_dataset
+from collector import RunContext, RunReport, chunks
+from flows import report
+from flows.runtime import ensure_writer_limit, flow_run_id, task_runner
+from flows.tasks import (
+    compact_dataset,
+    finish,
+    migrate_dataset,
+    open_output,
+    plan,
+    reparse_batch,
+    summarise_dataset,
+)
 
 
 @flow(name="xxgk-reparse", task_runner=task_runner(), log_prints=False)
@@ -27,21 +36,23 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
         batch_size: Report pages per re-parse task.
         compact: Merge each partition's small Parquet files at the end of the run.
     """
-    out = local_path(out)
-    migrated = migrate_dataset(out)
-    groups = plan(out, years, portal_ids)
-    run = RunReport.start("reparse", sorted(set(years or [])), out, [])
+    ctx = RunContext.build(out, years=years or (), batch_size=batch_size, run_id=flow_run_id())
+    migrated = migrate_dataset(ctx)
+    groups = plan(ctx, portal_ids)
+    run = RunReport.start("reparse", ctx)
     if migrated:
         run.notes.append(f"{migrated} files of an older schema layout were rewritten in the current one")
     ensure_writer_limit()
-    run.opened(open_output.submit(out))
+    report.opened(run, open_output.submit(ctx))
     by_portal: dict[str, list[Any]] = {}
     for g in groups:
         by_portal.setdefault(g.portal_id or "-", []).append(g)
-    batches = [(pid, len(b), reparse_batch.submit(b, out))
-               for pid, gs in by_portal.items() for b in chunks(gs, batch_size)]
-    run.reparsed(batches)
+    batches = [(pid, len(b), reparse_batch.submit(ctx, b)) for pid, gs in by_portal.items()
+               for b in chunks(gs, ctx.batch_size)]
+    report.reparsed(run, batches)
     if compact and run.rows_written:
-        run.compacted(compact_dataset.submit(out))
-    run.summarised(summarise_dataset.submit(out))
-    return publish(run)
+        run.compacted(report.done(run, compact_dataset.submit(ctx),
+                                  "compaction failed: {error} (the data is complete; run it again later)"))
+    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed: {error}"))
+    report.done(run, finish.submit(ctx), "")
+    return report.publish(run)

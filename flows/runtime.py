@@ -1,46 +1,35 @@
-"""Prefect plumbing shared by the flows: task runner, the dataset-writer slot, years, progress, retries.
+"""Prefect plumbing shared by the flows: task runner, the dataset-writer slot, scheduled years, retries.
 
 Nothing here fetches or parses. It decides *how* the library's calls run — on threads or on Dask
-(``XXGK_TASK_RUNNER``), one dataset writer at a time, which failures are worth a retry — and
-lets an in-process caller (the ``xxgk`` CLI) watch progress. :func:`embedded_api` gives a
-script a private, silent Prefect API when no server is configured.
+(``XXGK_TASK_RUNNER``), one dataset writer at a time, and retries by the library's policy
+(:class:`collector.RetryPolicy`). Progress bars and the embedded API of a terminal run live in
+the CLI (``collector.cli_flows``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger
 from prefect.logging import get_logger
 from prefect.settings import get_current_settings
 
-from collector.crawl import default_years
-from collector.errors import ConfigError, is_transient
+from collector import ConfigError, RetryPolicy, default_years
 
 WRITER_LIMIT = "xxgk-dataset-writer"
 WRITER_LEASE_SECONDS = 120.0    # a killed writer's slot comes back after this (server repossessor)
 WRITER_WAIT_SECONDS = 1800.0    # past this, fall back to the Dataset's file lock and say so
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-T = TypeVar("T")
 
-
-def _env_floats(name: str, default: str) -> list[float]:
-    try:
-        return [float(x) for x in os.environ.get(name, default).split(",") if x.strip()]
-    except ValueError:
-        raise ConfigError(f"{name} must be comma-separated seconds, e.g. 10,60") from None
-
-
-# Waits between task attempts; tests shorten them (the fetcher already retried each URL itself).
-RETRY_DELAYS = _env_floats("XXGK_RETRY_DELAYS", "10,60")
+# Waits between task attempts (``XXGK_RETRY_DELAYS``; tests shorten them), read where the flow runs.
+RETRY = RetryPolicy.from_env()
+RETRY_DELAYS = list(RETRY.task_delays)
 
 
 # -- execution ------------------------------------------------------------------------------------
@@ -71,23 +60,25 @@ def task_runner() -> Any:
 
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """``retry_condition_fn``: retry only transient failures (the library's policy,
-    :func:`collector.errors.is_transient`), never a refusal, a bug, or a URL whose time budget
-    is spent."""
+    """``retry_condition_fn``: retry only what the library's policy calls transient, never a
+    refusal, a bug, or a URL whose time budget is spent."""
     exc = state.result(raise_on_failure=False)
-    return isinstance(exc, BaseException) and is_transient(exc)
+    return isinstance(exc, BaseException) and RETRY.retry(exc)
 
 
 def attempts_left() -> bool:
     """Inside a task: will a raised transient error be retried?"""
     from prefect.runtime import task_run
 
-    return int(task_run.run_count or 1) <= len(RETRY_DELAYS)
+    return RETRY.attempts_left(int(task_run.run_count or 1))
 
 
-def chunks(items: Sequence[T], size: int) -> list[list[T]]:
-    size = max(1, int(size))
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+def flow_run_id() -> str | None:
+    """The id of the current Prefect flow run: the ``run_id`` every row it writes carries."""
+    from prefect.runtime import flow_run
+
+    rid = flow_run.id
+    return str(rid) if rid else None
 
 
 def logger() -> Any:
@@ -153,11 +144,6 @@ def writer_slot() -> Iterator[None]:
         yield
 
 
-def local_path(path: str) -> str:
-    """A path parameter as given, ``~`` expanded (deployment parameters name the worker user's home)."""
-    return os.path.expanduser(path) if path.startswith("~") else path
-
-
 # -- years ----------------------------------------------------------------------------------------
 
 
@@ -177,100 +163,6 @@ def scheduled_years() -> list[int]:
     return default_years(day)
 
 
-# -- progress for an in-process caller ---------------------------------------------------------------
-
-_HOOKS: list[Callable[..., None]] = []
-
-
-@contextlib.contextmanager
-def progress_hook(callback: Callable[..., None]) -> Iterator[None]:
-    """Receive ``callback(event, **info)`` from tasks run in this process (threads runner only)."""
-    _HOOKS.append(callback)
-    try:
-        yield
-    finally:
-        _HOOKS.remove(callback)
-
-
-def emit(event: str, **info: Any) -> None:
-    for cb in list(_HOOKS):
-        with contextlib.suppress(Exception):
-            cb(event, **info)
-
-
-# -- an embedded, silent API for scripts ----------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _fds_to(path: Path) -> Iterator[None]:
-    """Point fd 1 and 2 at ``path`` for the block; a child started inside keeps writing there."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with open(path, "ab") as fh:
-        try:
-            os.dup2(fh.fileno(), 1)
-            os.dup2(fh.fileno(), 2)
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-
-
-def _drain() -> None:
-    """Flush buffered run logs and events before the API goes away (else: connection errors at exit)."""
-    import inspect
-
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        with contextlib.suppress(Exception):
-            res = APILogWorker.instance().drain()
-            if inspect.isawaitable(res):
-                await res
-        with contextlib.suppress(Exception):
-            res = EventsWorker.drain_all()
-            if inspect.isawaitable(res):
-                await res
-
-    with contextlib.suppress(Exception):
-        run_coro_as_sync(drain())
-
-
-@contextlib.contextmanager
-def embedded_api(log_dir: str | Path | None = None) -> Iterator[str]:
-    """Use the configured Prefect server, or start Prefect's temporary local API quietly for the block.
-
-    Prefect starts that API on first use and stops it at exit, printing its start/stop banners and
-    whatever the server subprocess writes during shutdown; here it is started explicitly with its
-    output sent to ``prefect-api.log`` and stopped after the run's logs and events are drained.
-    Yields the API URL.
-    """
-    if api_configured():
-        yield str(get_current_settings().api.url)
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    base = Path(log_dir) if log_dir else Path(get_current_settings().home)
-    base.mkdir(parents=True, exist_ok=True)
-    log = base / "prefect-api.log"
-    server = SubprocessASGIServer()  # the instance Prefect's own clients will find and reuse
-    with _fds_to(log):
-        server.start()
-    try:
-        yield server.api_url
-    finally:
-        _drain()
-        with _fds_to(log):
-            server.stop()
-
-
-__all__ = ["RETRY_DELAYS", "SHANGHAI", "WRITER_LIMIT", "api_configured", "attempts_left", "chunks",
-           "embedded_api", "emit", "ensure_writer_limit", "is_transient", "local_path", "logger", "progress_hook",
-           "retry_transient", "scheduled_years", "task_runner", "writer_slot"]
+__all__ = ["RETRY", "RETRY_DELAYS", "SHANGHAI", "WRITER_LIMIT", "api_configured", "attempts_left",
+           "ensure_writer_limit", "flow_run_id", "logger", "retry_transient", "scheduled_years", "task_runner",
+           "writer_slot"]

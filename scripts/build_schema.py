@@ -26,13 +26,14 @@ from schema_tables import (  # the columns of the other three tables, kept besid
     FLOAT64,
     INT64,
     LIST,
+    RUN_ID,
     STRING,
     TABLES,
     TIMESTAMP,
     VALIDATION_COLUMNS,
 )
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 SCHEMA_NAME = "report-record.v2.schema.json"
 OUT = Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_NAME
 
@@ -454,6 +455,8 @@ def _tables(props: dict) -> dict:
     listed = {"reports": _report_columns(props)}
     for name, cols in (("cells", CELLS), ("findings", FINDINGS), ("documents", DOCUMENTS)):
         listed[name] = [_column(*c) for c in cols]
+    for cols in listed.values():  # every row of every table names the run that wrote it
+        cols.append(_column(*RUN_ID))
     out = {}
     for name, spec in TABLES.items():
         names = [c["name"] for c in listed[name]]

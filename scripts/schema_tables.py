@@ -68,6 +68,11 @@ DOCUMENTS = [
     ("parser_version", STRING, "解析器版本", "parser version that processed the document", ""),
     ("processed_at", TIMESTAMP, "处理时间", "when the document was processed (UTC)", ""),
 ]
+# Every table's last column: the run that wrote the row (a Prefect flow-run id, or the id of a
+# library / CLI run), so an analyst can trace any row to the run and its logs (schema 2.1.0).
+RUN_ID = ("run_id", STRING, "运行标识", "the run that wrote this row: the Prefect flow-run id of a collect / "
+                                      "backfill / reparse run, else the id the library or CLI gave its run (uuid); "
+                                      "null for rows written before schema 2.1.0", "")
 TABLES = {
     "reports": {"description": "one row per report: metadata, every number of 二/三/四 (s2__/s3__/s4__), derived "
                                "figures (derived__), narrative text, provenance",

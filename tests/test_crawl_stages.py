@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from collector.config import Portal, parse_portals
 from collector.crawl import (
     FetchedRef,
-    collect,
     default_years,
     discover_portal,
     fetch_candidates,
@@ -24,6 +23,7 @@ from collector.errors import ConfigError, PrivateAddress
 from collector.fetch import FetchSettings
 from collector.sim import run_simulator
 from collector.sim.verify import verify
+from collector.stages import collect
 from collector.store.raw import RawStore, raw_relpath
 from collector.store.state import CrawlState
 

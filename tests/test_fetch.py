@@ -25,11 +25,11 @@ from collector.errors import (
     TooManyRedirects,
     TransportError,
 )
+from collector.extract.charset import decode_page
 from collector.fetch import (
     Fetcher,
     FetchSettings,
     address_refusal,
-    decode_page,
     looks_like_challenge,
     retry_after_seconds,
 )

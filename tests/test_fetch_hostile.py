@@ -23,7 +23,6 @@ import pytest
 from collector.config import load_portals, parse_portals
 from collector.errors import ConfigError, FetchError, PrivateAddress, RobotsDisallowed
 from collector.fetch import Fetcher, FetchSettings, address_refusal
-from collector.store.state import CrawlState
 from tests.test_fetch import MiniServer, Route
 
 REPORT_TITLE = "某市统计局2023年政府信息公开工作年度报告"
@@ -93,7 +92,7 @@ def test_nul_page_gzip_bomb_is_refused_and_recorded(tmp_path: Path) -> None:
     srv = Server({"/list/": (listing(("/nul.html", REPORT_TITLE), ("/nul2.html", other)), {}),
                   "/nul.html": (big, {"Content-Encoding": "gzip"}), "/nul2.html": (small, {"Content-Encoding": "gzip"})})
     try:
-        from collector.crawl import collect
+        from collector import collect
 
         summary = collect([_portal(srv.base)], [2023], tmp_path, settings=_settings())
     finally:
@@ -216,22 +215,24 @@ def test_slow_drip_is_bounded_by_the_url_budget() -> None:
 
 def test_budget_spent_carries_over_to_the_next_attempt(tmp_path: Path) -> None:
     """A task retry (a new fetcher, the same crawl state) gets what is left of the budget, then nothing."""
-    from collector.crawl import CrawlSession
+    from collector.workspace import RunContext, Workspace
 
     srv = Server({"/drip": drip, "/list/": (listing(), {})})
     portal = _portal(srv.base)
     st = _settings(**DRIP)
 
-    async def attempt() -> Any:
-        with CrawlState(tmp_path) as state:
-            async with Fetcher(st) as f:
-                return await CrawlSession(tmp_path, f, state).get(srv.base + "/drip", portal, "page")
+    def attempt() -> Any:  # a run of its own: a new fetcher over the same crawl state
+        with Workspace(RunContext.build(tmp_path, fetch=st)) as ws:
+            async def get() -> Any:
+                return await (await ws.session(portal)).get(srv.base + "/drip", portal, "page")
+
+            return ws.run_io(get())
 
     try:
-        first = asyncio.run(attempt())
+        first = attempt()
         hits = srv.hits("/drip")
         t0 = time.monotonic()
-        second = asyncio.run(attempt())
+        second = attempt()
         took = time.monotonic() - t0
     finally:
         srv.close()

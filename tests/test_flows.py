@@ -89,6 +89,18 @@ def test_backfill_equals_ground_truth(collected: tuple[Path, dict[str, Any]], si
     assert (summary["totals"]["legacy_with_figures"], summary["totals"]["legacy_without_figures"]) == (10, 1)
 
 
+def test_every_row_names_the_flow_run_that_wrote_it(collected: tuple[Path, dict[str, Any]]) -> None:
+    from prefect.client.orchestration import get_client
+
+    out, summary = collected
+    run_id = summary["run_id"]
+    with get_client(sync_client=True) as client:  # the id is the collect flow run's (the backfill's subflow)
+        assert client.read_flow(client.read_flow_run(run_id).flow_id).name == "xxgk-collect"
+    for table in ("reports", "cells", "findings", "documents"):
+        rows = _table(out, table)
+        assert rows and {r["run_id"] for r in rows} == {run_id}, table
+
+
 def _artifacts(key: str) -> list[tuple[str, Any]]:
     """(flow name, artifact) of every artifact with ``key``, newest first."""
     from prefect.client.orchestration import get_client
@@ -208,6 +220,11 @@ def test_reparse_after_parser_bump_without_network(collected: tuple[Path, dict[s
     assert {r["schema_version"] for r in after.values()} == {schema_version()}
     cells = _table(out, "cells")
     assert cells and all(c["column_name"] and c["location"] for c in cells)
+    # every row the re-parse wrote names the reparse flow run
+    assert summary["run_id"] and summary["run_id"] != collected[1]["run_id"]
+    for table in ("reports", "cells", "findings"):
+        assert {r["run_id"] for r in _table(out, table)} == {summary["run_id"]}, table
+    assert {r["run_id"] for r in latest.values()} == {summary["run_id"]}
 
     # the re-parse marked the crawl state: a collect run with the bumped parser has nothing left to do
     again = _run(collect_flow, portals_file=str(sim.portals_path), out=str(out), years=[2023])

@@ -183,7 +183,7 @@ def test_rule15_near_duplicate_text() -> None:
 
 
 def test_rule16_ocr_suspects_are_flagged_not_trusted() -> None:
-    from collector.parse.tables import CellValue
+    from collector.models import CellValue
     from collector.validate.ocr import ocr_findings
     from collector.validate.rules import Finding
 
@@ -205,7 +205,7 @@ def test_rule16_ocr_suspects_are_flagged_not_trusted() -> None:
 
 
 def test_rule16_names_an_unreadable_cell_and_passes_a_sure_one() -> None:
-    from collector.parse.tables import CellValue
+    from collector.models import CellValue
     from collector.validate.ocr import ocr_findings
 
     cells = {

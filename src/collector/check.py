@@ -20,14 +20,19 @@ from collector.store.dataset import Dataset
 from collector.validate import rule_name, validate_dataset
 
 
-def check_dataset(root: str | Path) -> dict[str, Any]:
+def check_dataset(root: str | Path, run_id: str | None = None) -> dict[str, Any]:
+    """Validate the dataset at ``root``; its findings rows carry ``run_id`` (default: a new id for this check)."""
+    from collector.workspace import new_run_id
+
+    run_id = run_id or new_run_id()
     ds = Dataset(root)  # a writable root is repaired first; a read-only one is only read
     reports = ds.read("reports").to_pylist()
     found = validate_dataset(reports)
     by_id = {r["report_id"]: r for r in reports}
     rows = [
         {"report_id": rid, "report_year": by_id[rid].get("report_year"), "rule": f.rule, "severity": f.severity,
-         "message": f.message, "fields": f.fields, "scope": "dataset", "agency_name": by_id[rid].get("agency_name")}
+         "message": f.message, "fields": f.fields, "scope": "dataset", "agency_name": by_id[rid].get("agency_name"),
+         "run_id": run_id}
         for rid, f in found
     ]
     stored = not ds.read_only

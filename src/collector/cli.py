@@ -88,62 +88,84 @@ def parse(
                                                 "refuses (its reason is kept in parse_warnings)")] = False,
 ) -> None:
     """Parse reports into standard records; print them, or store them with --out."""
-    from collector.pipeline import Outcome, SourceContext, process_document
+    from collector.pipeline import Outcome, process_document
 
     outcomes: list[Outcome] = []
-    raws: list[bytes] = []
     failed = 0
+    if out is not None:
+        return _parse_into(out, inputs, as_json, year, agency, allow_loopback, assume_report)
     for arg in inputs:
         try:
             data, source, status = _read_input(arg, allow_loopback)
         except CollectorError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             failed += 1
-            if out is not None:
-                outcomes.append(_read_failure(arg, exc))
-                raws.append(b"")
             continue
-        hint = Path(source.split("?")[0]).suffix.lstrip(".") or None
-        o = process_document(data, SourceContext(source_url=source, report_year=year, agency_name=agency,
-                                                  hint=hint, http_status=status, assume_report=assume_report))
+        o = process_document(data, _parse_context(source, status, year, agency, assume_report))
         if o.error is not None:
             failed += 1
             err_console.print(f"[bold red]error:[/] {arg}: {o.error}", highlight=False, soft_wrap=True)
         outcomes.append(o)
-        raws.append(data)
-    records = [o.record for o in outcomes if o.record is not None]
-    if out is not None:
-        from collector.store.dataset import Dataset
-        from collector.store.raw import RawStore
-
-        try:
-            raw = RawStore(out)
-            for o, data in zip(outcomes, raws, strict=True):
-                if data:
-                    o.document["raw_path"] = raw.put(data)
-            ds = Dataset(out)
-            stats = ds.write(outcomes)
-        except StoreError as exc:
-            raise _fail(str(exc)) from None
-        _warn_quarantined(ds.quarantined)
-        err_console.print(f"stored {stats.rows.get('reports', 0)} report(s), {len(outcomes)} document(s) in {out}")
-    if as_json:
-        if len(records) == 1 and len(inputs) == 1:
-            out_console.print_json(json.dumps(records[0], ensure_ascii=False, default=str))
-        else:
-            for rec in records:
-                sys.stdout.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-    elif out is None:
-        _print_summary(records)
+    _print_records([o.record for o in outcomes if o.record is not None], as_json, len(inputs))
     if failed:
         raise typer.Exit(1)
 
 
-def _warn_quarantined(notes: list[dict[str, Any]]) -> None:
-    for n in notes:
-        err_console.print(f"[yellow]warning:[/] {n['path']}: {n['reason']}; moved to {n['quarantined_to']} "
-                          "(its rows are missing until the documents are processed again)", highlight=False,
-                          soft_wrap=True)
+def _parse_context(source: str, status: int | None, year: int | None, agency: str | None,
+                   assume_report: bool) -> Any:
+    from collector.pipeline import SourceContext
+
+    hint = Path(source.split("?")[0]).suffix.lstrip(".") or None
+    return SourceContext(source_url=source, report_year=year, agency_name=agency, hint=hint, http_status=status,
+                         assume_report=assume_report)
+
+
+def _parse_into(out: Path, inputs: list[str], as_json: bool, year: int | None, agency: str | None,
+                allow_loopback: bool, assume_report: bool) -> None:
+    """``xxgk parse --out``: the bytes go to the raw store, then through the one sink like a crawl's."""
+    from collector.sink import ParseGroup, store_groups
+    from collector.workspace import RunContext, Workspace
+
+    read_failures, groups = [], []
+    try:
+        ws = Workspace(RunContext.build(out))
+        with ws:
+            for arg in inputs:
+                try:
+                    data, source, status = _read_input(arg, allow_loopback)
+                except CollectorError as exc:
+                    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                    read_failures.append(_read_failure(arg, exc))
+                    continue
+                sha, ctx = ws.raw.store(data)[0], _parse_context(source, status, year, agency, assume_report)
+                ctx.raw_path = ws.raw.relpath(sha)
+                groups.append(ParseGroup([(sha, ctx)]))
+            stats = store_groups(ws, groups, extra=read_failures, keep=True)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    for o in stats.outcomes:
+        if o.error is not None and o.document.get("document_sha256"):
+            err_console.print(f"[bold red]error:[/] {o.document.get('source_url')}: {o.error}", highlight=False,
+                              soft_wrap=True)
+    for q in stats.quarantined:
+        err_console.print(f"[yellow]warning:[/] {q}; moved to _quarantine/ (its rows are missing until the documents "
+                          "are processed again)", highlight=False, soft_wrap=True)
+    err_console.print(f"stored {stats.rows_written.get('reports', 0)} report(s), {len(stats.outcomes)} document(s) "
+                      f"in {out}")
+    _print_records([o.record for o in stats.outcomes if o.record is not None], as_json, len(inputs), table=False)
+    if read_failures or stats.document_errors:
+        raise typer.Exit(1)
+
+
+def _print_records(records: list[dict[str, Any]], as_json: bool, n_inputs: int, table: bool = True) -> None:
+    if as_json:
+        if len(records) == 1 and n_inputs == 1:
+            out_console.print_json(json.dumps(records[0], ensure_ascii=False, default=str))
+        else:
+            for rec in records:
+                sys.stdout.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+    elif table:
+        _print_summary(records)
 
 
 def _read_failure(arg: str, exc: CollectorError) -> Any:

@@ -2,7 +2,7 @@
 
 Each command runs the same flow a deployment runs, in-process: against the configured Prefect
 server if ``PREFECT_API_URL`` is set, else against a private temporary API started quietly for
-the command (:func:`flows.runtime.embedded_api`). Prefect's own console output is turned down
+the command (:func:`embedded_api`). Prefect's own console output is turned down
 before Prefect is imported; the user sees rich progress bars, a summary table and one-line errors.
 
 Exit codes: 0 when the run completed, even with some portals failed; 1 when nothing could be
@@ -11,8 +11,10 @@ collected (or the run itself failed); 2 when the configuration is invalid.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -45,10 +47,84 @@ def _prefect() -> Iterator[Any]:
     from flows.backfill import backfill_flow
     from flows.collect import collect_flow
     from flows.reparse import reparse_flow
-    from flows.runtime import embedded_api
 
     with embedded_api():
         yield SimpleNamespace(collect_flow=collect_flow, backfill_flow=backfill_flow, reparse_flow=reparse_flow)
+
+
+# -- an embedded, silent API for scripts ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _fds_to(path: Path) -> Iterator[None]:
+    """Point fd 1 and 2 at ``path`` for the block; a child started inside keeps writing there."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(path, "ab") as fh:
+        try:
+            os.dup2(fh.fileno(), 1)
+            os.dup2(fh.fileno(), 2)
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
+def _drain() -> None:
+    """Flush buffered run logs and events before the API goes away (else: connection errors at exit)."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(Exception):
+            res = APILogWorker.instance().drain()
+            if inspect.isawaitable(res):
+                await res
+        with contextlib.suppress(Exception):
+            res = EventsWorker.drain_all()
+            if inspect.isawaitable(res):
+                await res
+
+    with contextlib.suppress(Exception):
+        run_coro_as_sync(drain())
+
+
+@contextlib.contextmanager
+def embedded_api(log_dir: str | Path | None = None) -> Iterator[str]:
+    """Use the configured Prefect server, or start Prefect's temporary local API quietly for the block.
+
+    Prefect starts that API on first use and stops it at exit, printing its start/stop banners and
+    whatever the server subprocess writes during shutdown; here it is started explicitly with its
+    output sent to ``prefect-api.log`` and stopped after the run's logs and events are drained.
+    Yields the API URL.
+    """
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        yield str(get_current_settings().api.url)
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    base = Path(log_dir) if log_dir else Path(get_current_settings().home)
+    base.mkdir(parents=True, exist_ok=True)
+    log = base / "prefect-api.log"
+    server = SubprocessASGIServer()  # the instance Prefect's own clients will find and reuse
+    with _fds_to(log):
+        server.start()
+    try:
+        yield server.api_url
+    finally:
+        _drain()
+        with _fds_to(log):
+            server.stop()
 
 
 def summary_table(summary: dict[str, Any], title: str) -> Table:
@@ -116,7 +192,7 @@ def _portal_events(progress: Progress, portal_ids: list[str]) -> Callable[..., N
 
 def _execute(progress: Progress, call: Callable[[], dict[str, Any]], title: Callable[[dict[str, Any]], str]) -> int:
     """Run the flow while the bars are live; after they stop, print the summary and pick the exit code."""
-    from flows.report import RunFailed
+    from collector.runreport import RunFailed
 
     try:
         summary, error = call(), None
@@ -156,16 +232,9 @@ def _years_title(kind: str) -> Callable[[dict[str, Any]], str]:
 
 def _check_portals(portals_file: Path, only: list[str] | None) -> list[str]:
     """Validate the configuration before starting anything; return the portal ids to run."""
-    from collector.config import load_portals
+    from collector.workspace import select_portals
 
-    portals = load_portals(portals_file)
-    ids = [p.id for p in portals]
-    if only:
-        unknown = sorted(set(only) - set(ids))
-        if unknown:
-            raise ConfigError(f"unknown portal id(s) {unknown} (not in {portals_file})")
-        ids = [i for i in ids if i in set(only)]
-    return ids
+    return [p.id for p in select_portals(portals_file, only)]
 
 
 def run_collect_flow(portals_file: Path, out: Path, years: str | list[int] | None, allow_loopback: bool,
@@ -183,7 +252,7 @@ def run_collect_flow(portals_file: Path, out: Path, years: str | list[int] | Non
         _error(str(exc))
         return 2
     with _prefect() as flows, _progress() as progress:
-        from flows.runtime import progress_hook
+        from collector.events import progress_hook
 
         params: dict[str, Any] = {"portals_file": str(portals_file), "out": str(out), "portal_ids": only or None,
                                   "force": force, "allow_loopback": allow_loopback, "polite": polite,
@@ -211,7 +280,7 @@ def run_reparse(out: Path, years: list[int] | None, portal_ids: list[str] | None
         _error(f"{out}: no dataset with stored documents here (run xxgk collect first)")
         return 2
     with _prefect() as flows, _progress() as progress:
-        from flows.runtime import progress_hook
+        from collector.events import progress_hook
 
         bar = progress.add_task("reparse", total=None, note="planning")
 
@@ -287,4 +356,4 @@ def run_demo(out: Path | None = None, seed: int = 0) -> int:
     return code
 
 
-__all__ = ["demo_query", "run_backfill", "run_collect_flow", "run_demo", "run_reparse", "summary_table"]
+__all__ = ["demo_query", "embedded_api", "run_backfill", "run_collect_flow", "run_demo", "run_reparse", "summary_table"]

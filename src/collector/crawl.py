@@ -1,35 +1,39 @@
-"""The crawl, as three separate stages and their composition.
+"""The crawl of one portal over a workspace: discovery, fetching, and the refs handed to the sink.
 
-``discover_portal`` (listing pages -> :class:`Candidate`), ``fetch_candidates`` (report pages and
-attachments -> raw store + crawl state -> :class:`FetchedRef`) and ``process_refs`` (raw bytes ->
-pipeline -> Parquet dataset) pass references — URLs, sha256s, paths — never page bytes, so a
-Prefect flow can wrap each as a coarse task and retry only the I/O ones. ``collect`` runs all
-three for many portals on one event loop with one shared, polite :class:`Fetcher`.
+:class:`CrawlSession` (one per portal per run, holding that portal's :class:`Fetcher`) walks the
+listing pages (-> :class:`Candidate`) and fetches report pages and attachments into the raw store
+and crawl state (-> :class:`FetchedRef`); :func:`process_refs` turns fetched references into
+parse groups for the one sink (:mod:`collector.sink`). Everything passes references — URLs,
+sha256s, paths — never page bytes, so a Prefect task can wrap each stage
+(:mod:`collector.stages`) and retry only the I/O ones. ``discover_portal`` / ``fetch_candidates``
+are one-call conveniences that run a stage in a workspace of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from collector.config import Portal
 from collector.discover import CMS_ADAPTERS, Candidate, attachment_ext, find_attachments, walk
-from collector.errors import Blocked, ConfigError, FetchError, ResourceLimit, StoreError, TooLarge
-from collector.fetch import Fetcher, FetchSettings, decode_page
+from collector.errors import Blocked, FetchError, ResourceLimit, StoreError, TooLarge
+from collector.events import emit
+from collector.extract.charset import decode_page
+from collector.fetch import Fetcher, FetchSettings
+from collector.sink import BatchStats, ParseGroup, store_groups
 from collector.store.raw import RawStore
-from collector.store.state import CrawlState, StateRow, utcnow_iso
+from collector.store.state import StateRow, utcnow_iso
+from collector.years import default_years, parse_years
 
 if TYPE_CHECKING:
-    from collector.parallel import Group, ParsePool
+    from collector.workspace import Workspace
 
-Progress = Callable[..., None]
 PORTAL_BUDGET = "portal_budget"  # error code of a page left for the next run (not fetched: not a failure)
 
 
@@ -68,111 +72,6 @@ class FetchedRef:
         return cls(**d)
 
 
-@dataclass(slots=True)
-class BatchStats:
-    candidates: int = 0
-    processed: int = 0
-    skipped_unchanged: int = 0
-    skipped_failed: int = 0
-    documents: int = 0
-    records: int = 0
-    document_errors: int = 0
-    fetch_failures: int = 0        # failed fetches written to ``documents`` this time
-    quarantined: list[str] = field(default_factory=list)  # unreadable dataset files set aside on open
-    rows_written: dict[str, int] = field(default_factory=dict)
-    report_ids: list[str] = field(default_factory=list)
-    failures: list[dict[str, Any]] = field(default_factory=list)  # documents that failed to parse: url, reason
-
-    def add_outcome(self, o: Any) -> None:
-        """Count one pipeline outcome: a record, or a failure with its URL and reason."""
-        if o.record is not None:
-            self.records += 1
-            self.report_ids.append(o.record.get("report_id"))
-        elif o.error is not None:
-            self.document_errors += 1
-            doc = o.document or {}
-            if doc.get("status") == "failed":
-                self.failures.append({"url": doc.get("source_url"), "kind": "document", "status": "failed",
-                                      "reason": doc.get("error_code"), "message": doc.get("error")})
-
-
-@dataclass(slots=True)
-class PortalSummary:
-    portal_id: str
-    name: str = ""
-    family: str | None = None
-    pages: int = 0
-    found: int = 0
-    new: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    blocked: int = 0
-    records: int = 0
-    listing_errors: int = 0
-    error: str | None = None
-    error_code: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def collected(self) -> bool:
-        """Something was fetched (or confirmed unchanged): the portal did not fail."""
-        return self.error is None and (self.found == 0 or self.new + self.unchanged > 0)
-
-
-@dataclass(slots=True)
-class RunSummary:
-    portals: list[PortalSummary]
-    years: list[int]
-    out_root: str
-    requests: int = 0
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """False only when every portal failed or was refused."""
-        return any(p.collected for p in self.portals)
-
-    def totals(self) -> dict[str, int]:
-        keys = ("pages", "found", "new", "unchanged", "failed", "blocked", "records")
-        return {k: sum(getattr(p, k) for p in self.portals) for k in keys}
-
-
-# -- years ---------------------------------------------------------------------------------------
-
-
-def default_years(today: date | None = None) -> list[int]:
-    """A scheduled run looks at the last two report years (reports appear Jan–Mar, 条例 art. 49)."""
-    y = (today or date.today()).year
-    return [y - 2, y - 1]
-
-
-def parse_years(spec: str | Iterable[int] | None) -> list[int]:
-    """``"2021-2023"``, ``"2019,2021"``, ``[2022]`` or None (-> :func:`default_years`)."""
-    if spec is None:
-        return default_years()
-    if isinstance(spec, str):
-        out: set[int] = set()
-        for part in spec.replace(" ", "").split(","):
-            if not part:
-                continue
-            try:
-                if "-" in part:
-                    a, b = (int(x) for x in part.split("-", 1))
-                    if b < a or b - a > 50:
-                        raise ValueError
-                    out.update(range(a, b + 1))
-                else:
-                    out.add(int(part))
-            except ValueError:
-                raise ConfigError(f"bad --years {spec!r}: write e.g. 2021-2023 or 2019,2021") from None
-        years = sorted(out)
-    else:
-        years = sorted(set(int(y) for y in spec))
-    if not years or any(not 1990 <= y <= 2100 for y in years):
-        raise ConfigError(f"bad years {spec!r}")
-    return years
-
-
 # -- the session: shared resources of one run ---------------------------------------------------
 
 
@@ -194,29 +93,35 @@ def _decode(body: bytes, row: StateRow) -> str:
 
 
 class CrawlSession:
-    """Holds the fetcher, raw store and crawl state of a run; all fetches go through :meth:`get`."""
+    """One portal's fetcher over the workspace's raw store and crawl state; all fetches go through :meth:`get`."""
 
-    def __init__(self, out_root: str | Path, fetcher: Fetcher, state: CrawlState, progress: Progress | None = None):
-        self.out_root = Path(out_root)
+    def __init__(self, ws: Workspace, fetcher: Fetcher):
+        self.ws = ws
         self.fetcher = fetcher
-        self.state = state
-        self.raw = RawStore(out_root)
-        self.progress = progress
+        self.state = ws.state
+        self.raw = ws.raw
         self._runs: dict[str, asyncio.Future[StateRow]] = {}
         self.fatal: StoreError | None = None  # the disk filled up (or went read-only): the run must fail
 
     def _emit(self, event: str, **info: Any) -> None:
-        if self.progress is not None:
-            self.progress(event, **info)
+        emit(event, **info)
 
     async def get(self, url: str, portal: Portal, kind: str, parent: str | None = None) -> StateRow:
         """Fetch ``url`` once per run (a Hanweb report seed is both a listing and a report page;
-        an attachment can hang under several pages); later callers share the first result."""
+        an attachment can hang under several pages); later callers share the first result.
+        A failure is not kept: a retried task or a later batch asks again."""
         task = self._runs.get(url)
         if task is None:
             task = asyncio.ensure_future(self._get(url, portal, kind, parent))
             self._runs[url] = task
-        return await task
+        try:
+            row = await task
+        except BaseException:
+            self._runs.pop(url, None)
+            raise
+        if row.status not in ("new", "unchanged"):
+            self._runs.pop(url, None)
+        return row
 
     def body(self, row: StateRow) -> bytes | None:
         """The stored bytes of a successful fetch (from the raw store: bodies are not kept in memory)."""
@@ -299,6 +204,7 @@ class CrawlSession:
     # -- stages -----------------------------------------------------------------------------------
 
     async def discover(self, portal: Portal, years: Sequence[int] | None) -> tuple[list[Candidate], Any]:
+        self.fatal = None
         for u in portal.start_urls:
             self.fetcher.set_rate(urlsplit(u).hostname or "", portal.rate)
         st = self.fetcher.settings
@@ -381,7 +287,8 @@ def _error_from_row(row: StateRow) -> FetchError:
 # -- processing ----------------------------------------------------------------------------------
 
 
-def _context(ref: FetchedRef, page: FetchedRef, out_root: Path) -> Any:
+def source_context(ref: FetchedRef, page: FetchedRef) -> Any:
+    """What the crawl knew about a fetched document, for the pipeline."""
     from collector.pipeline import SourceContext
 
     c = ref.candidate
@@ -413,142 +320,95 @@ def _failure_outcome(ref: FetchedRef) -> Any:
     return Outcome(None, doc, None)
 
 
-def _reconcile(state: CrawlState, notes: list[dict[str, Any]]) -> bool:
-    """After the store quarantined a damaged file, forget what was processed: its rows are gone,
-    and the next pass re-parses every document from the raw store (no network). True if reset."""
-    epoch = f"{notes[-1].get('at')} {notes[-1].get('path')}" if notes else ""
-    if epoch and epoch != (state.get_meta("quarantine_epoch") or ""):
-        state.forget_processed()
-        state.set_meta("quarantine_epoch", epoch)
-        return True
-    return False
+def classify(ws: Workspace, refs: Sequence[FetchedRef]) -> tuple[dict[str, int], int, int]:
+    """Per report page: new (never stored), updated (a body changed since stored), unchanged, failed,
+    blocked; and the documents fetched / failed. Call before the refs are written."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    st = ws.state
+    for group in _groups(refs).values():
+        page = next((r for r in group if r.kind == "page"), group[0])
+        if not page.ok:
+            counts["blocked" if page.status == "blocked" else "failed"] += 1
+            continue
+        prior = [(r, st.get(r.url)) for r in group if r.ok]
+        stored = [row.processed_sha256 if row else None for _, row in prior]
+        if all(s == r.sha256 for (r, _), s in zip(prior, stored, strict=True)):
+            counts["unchanged"] += 1
+        elif any(stored):
+            counts["updated"] += 1
+        else:
+            counts["new"] += 1
+    return dict(counts), len(refs), sum(1 for r in refs if not r.ok)
 
 
-def prepare_output(out_root: str | Path) -> list[str]:
-    """Open the output root at the start of a run: the dataset repairs itself (rolls pending
-    commits forward, removes uncommitted files, quarantines unreadable ones) and, if a file was
-    quarantined, the crawl state forgets what was processed so this run rebuilds the lost rows
-    from the raw store. Returns the damaged files found now ("path: reason")."""
-    from collector.store.dataset import Dataset
-
-    dataset = Dataset(out_root)
-    with CrawlState(out_root) as state:
-        _reconcile(state, dataset.quarantine_notes())
-    return [f"{n['path']}: {n['reason']}" for n in dataset.quarantined]
-
-
-def process_refs(refs: Sequence[FetchedRef], out_root: str | Path, *, state: CrawlState | None = None,
-                 force: bool = False, batch_size: int = 100, pool: ParsePool | None = None) -> BatchStats:
-    """Parse, validate and store the fetched documents, grouped by candidate.
-
-    Parsing runs on ``pool`` (default: the process-wide :func:`~collector.parallel.shared_pool`,
-    sized to the machine), the writes here, in candidate order.
-
-    A candidate whose documents are all unchanged and already processed is skipped, so a re-run
-    writes nothing; ``force`` re-processes everything (after a parser upgrade). A document that
-    could not be fetched (404, robots, time budget, anti-bot) is stored as a ``documents`` row
-    with its error, once per distinct failure.
-    """
-    from collector.parallel import parse_groups
-    from collector.parse import record as _record
-    from collector.store.dataset import Dataset
-
-    version = _record.PARSER_VERSION  # read at call time: a parser upgrade re-processes unchanged documents
-    out = Path(out_root)
-    own_state = state is None
-    st = state or CrawlState(out)
-    stats = BatchStats()
+def _groups(refs: Iterable[FetchedRef]) -> dict[str, list[FetchedRef]]:
     groups: dict[str, list[FetchedRef]] = {}
     for r in refs:
         groups.setdefault(r.candidate.url, []).append(r)
+    return groups
+
+
+def process_refs(refs: Sequence[FetchedRef], ws: Workspace | str | Path, *, force: bool | None = None,
+                 batch_size: int = 100) -> BatchStats:
+    """Parse, validate and store the fetched documents, grouped by candidate (through the sink).
+
+    A candidate whose documents are all unchanged and already processed is skipped, so a re-run
+    writes nothing; ``force`` (default: the run's) re-processes everything (after a parser
+    upgrade). A document that could not be fetched (404, robots, time budget, anti-bot) is stored
+    as a ``documents`` row with its error, once per distinct failure. ``ws`` may be an output
+    root: the call is then a run of its own.
+    """
+    from collector.parse import record as _record
+    from collector.workspace import RunContext, Workspace
+
+    if not isinstance(ws, Workspace):
+        with Workspace(RunContext.build(ws, force=bool(force))) as own:
+            return process_refs(refs, own, batch_size=batch_size)
+
+    force = ws.ctx.force if force is None else force
+    version = _record.PARSER_VERSION  # read at call time: a parser upgrade re-processes unchanged documents
+    st = ws.state
+    stats = BatchStats()
+    groups = _groups(refs)
     stats.candidates = len(groups)
-    dataset: Dataset | None = None
-    pending: list[Any] = []
-    done: list[FetchedRef] = []
-    failed: list[FetchedRef] = []
-
-    def flush() -> None:
-        nonlocal dataset
-        if not pending:
-            return
-        if dataset is None:
-            dataset = Dataset(out)  # opening repairs: may quarantine a damaged file
-            stats.quarantined += [f"{n['path']}: {n['reason']}" for n in dataset.quarantined]
-            _reconcile(st, dataset.quarantine_notes())
-        ws = dataset.write(pending)
-        for k, v in ws.rows.items():
-            stats.rows_written[k] = stats.rows_written.get(k, 0) + v
-        for r in done:
-            if r.sha256:
-                st.mark_processed(r.url, r.sha256, version)
-        for r in failed:
-            st.mark_failure_recorded(r.url, _failure_key(r))
-        pending.clear()
-        done.clear()
-        failed.clear()
-
-    def record_failures(bad: list[FetchedRef]) -> None:
-        for r in bad:
-            if r.error_code == PORTAL_BUDGET:
-                continue  # not attempted this run: nothing happened to the document
+    ws.reconcile()  # a file quarantined since: forget what was processed before deciding what to skip
+    failures, failure_keys, todo = [], [], []
+    for group in groups.values():
+        page = next((r for r in group if r.kind == "page"), group[0])
+        for r in group:
+            if r.ok or r.error_code == PORTAL_BUDGET:  # not attempted this run: nothing happened to it
+                continue
             row = st.get(r.url)
             if force or row is None or row.failure_recorded != _failure_key(r):
-                pending.append(_failure_outcome(r))
-                failed.append(r)
+                failures.append(_failure_outcome(r))
+                failure_keys.append((r.url, _failure_key(r)))
                 stats.fetch_failures += 1
-
-    try:
-        _reconcile(st, Dataset(out, repair=False).quarantine_notes())
-        todo: list[list[FetchedRef]] = []
-        jobs: list[Group] = []
-        for group in groups.values():
-            page = next((r for r in group if r.kind == "page"), group[0])
-            record_failures([r for r in group if not r.ok])
-            if not page.ok:
-                stats.skipped_failed += 1
-                continue
-            good = [page] + [r for r in group if r is not page and r.ok]
-            if not force and all(r.status == "unchanged" and (row := st.get(r.url)) is not None
-                                 and row.processed_sha256 == r.sha256 and row.processed_version == version
-                                 and row.failure_recorded is None  # its failure row must be replaced
-                                 for r in good):
-                stats.skipped_unchanged += 1
-                continue
-            todo.append(good)
-            jobs.append([(r.sha256, _context(r, page, out)) for r in good if r.sha256])
-        # CPU-bound parsing in worker processes, fed by sha256s (collector.parallel); written in order
-        for good, outcomes in zip(todo, parse_groups(out, jobs, pool), strict=True):
-            stats.processed += 1
-            stats.documents += len(outcomes)
-            for o in outcomes:
-                stats.add_outcome(o)
-            pending.extend(outcomes)
-            done.extend(good)
-            if len(pending) >= batch_size:
-                flush()
-        flush()
-    finally:
-        if own_state:
-            st.close()
-    return stats
+        if not page.ok:
+            stats.skipped_failed += 1
+            continue
+        good = [page] + [r for r in group if r is not page and r.ok]
+        if not force and all(r.status == "unchanged" and (row := st.get(r.url)) is not None
+                             and row.processed_sha256 == r.sha256 and row.processed_version == version
+                             and row.failure_recorded is None  # its failure row must be replaced
+                             for r in good):
+            stats.skipped_unchanged += 1
+            continue
+        todo.append(ParseGroup([(r.sha256, source_context(r, page)) for r in good if r.sha256],
+                               marks=[(r.url, r.sha256) for r in good if r.sha256], portal_id=page.candidate.portal_id))
+    return store_groups(ws, todo, extra=failures, failures_recorded=failure_keys, stats=stats, batch_size=batch_size)
 
 
-# -- the public stages ----------------------------------------------------------------------------
+# -- one-call conveniences (a workspace of their own) -------------------------------------------------
 
 
-def _settings(settings: FetchSettings | dict[str, Any] | None, allow_loopback: bool) -> FetchSettings:
-    s = FetchSettings.resolve(settings)
-    return FetchSettings.resolve(s, allow_loopback=True) if allow_loopback else s
+def _ctx(out_root: str | Path, years: Iterable[int] | str | None, settings: FetchSettings | dict[str, Any] | None,
+         allow_loopback: bool, portals: Sequence[Portal] = ()) -> Any:
+    from collector.workspace import RunContext
 
-
-async def adiscover_portal(portal: Portal, years: Iterable[int] | str | None, out_root: str | Path, *,
-                           allow_loopback: bool = False, settings: FetchSettings | dict[str, Any] | None = None,
-                           ) -> list[Candidate]:
-    ys = parse_years(years)
-    with CrawlState(out_root) as state:
-        async with Fetcher(_settings(settings, allow_loopback)) as fetcher:
-            cands, _ = await CrawlSession(out_root, fetcher, state).discover(portal, ys)
-    return cands
+    return RunContext.build(out_root, years=years, portals=portals, fetch=settings,
+                            allow_loopback=True if allow_loopback else None)
 
 
 def discover_portal(portal: Portal, years: Iterable[int] | str | None, out_root: str | Path, *,
@@ -558,79 +418,28 @@ def discover_portal(portal: Portal, years: Iterable[int] | str | None, out_root:
 
     Raises the first seed's :class:`FetchError` when no seed page could be fetched at all.
     """
-    return asyncio.run(adiscover_portal(portal, years, out_root, allow_loopback=allow_loopback, settings=settings))
+    from collector.workspace import Workspace
 
+    with Workspace(_ctx(out_root, years, settings, allow_loopback)) as ws:
+        async def run() -> list[Candidate]:
+            cands, _ = await (await ws.session(portal)).discover(portal, list(ws.ctx.years))
+            return cands
 
-async def afetch_candidates(portal: Portal, candidates: Sequence[Candidate], out_root: str | Path, *,
-                            allow_loopback: bool = False, settings: FetchSettings | dict[str, Any] | None = None,
-                            ) -> list[FetchedRef]:
-    with CrawlState(out_root) as state:
-        async with Fetcher(_settings(settings, allow_loopback)) as fetcher:
-            return await CrawlSession(out_root, fetcher, state).fetch_all(portal, candidates)
+        return ws.run_io(run())
 
 
 def fetch_candidates(portal: Portal, candidates: Sequence[Candidate], out_root: str | Path, *,
                      allow_loopback: bool = False, settings: FetchSettings | dict[str, Any] | None = None,
                      ) -> list[FetchedRef]:
     """Fetch each candidate's page and attachments into the raw store; update the crawl state."""
-    return asyncio.run(afetch_candidates(portal, candidates, out_root, allow_loopback=allow_loopback,
-                                         settings=settings))
+    from collector.workspace import Workspace
+
+    with Workspace(_ctx(out_root, (), settings, allow_loopback)) as ws:
+        async def run() -> list[FetchedRef]:
+            return await (await ws.session(portal)).fetch_all(portal, candidates)
+
+        return ws.run_io(run())
 
 
-async def acollect(portals: Sequence[Portal], years: Iterable[int] | str | None, out_root: str | Path, *,
-                   allow_loopback: bool = False, settings: FetchSettings | dict[str, Any] | None = None,
-                   progress: Progress | None = None, process: bool = True, parallel_portals: int = 4,
-                   force: bool = False) -> RunSummary:
-    ys = parse_years(years)
-    started = time.perf_counter()
-    out = Path(out_root)
-    out.mkdir(parents=True, exist_ok=True)
-    summaries = [PortalSummary(p.id, p.name) for p in portals]
-    if process:
-        prepare_output(out)
-    loop = asyncio.get_running_loop()
-    with CrawlState(out) as state, ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-process") as pool:
-        async with Fetcher(_settings(settings, allow_loopback)) as fetcher:
-            session = CrawlSession(out, fetcher, state, progress)
-            gate = asyncio.Semaphore(max(1, parallel_portals))
-
-            async def one(portal: Portal, summary: PortalSummary) -> None:
-                async with gate:
-                    t0 = time.perf_counter()
-                    session._emit("portal_start", portal_id=portal.id)
-                    try:
-                        cands, walked = await session.discover(portal, ys)
-                    except FetchError as exc:
-                        summary.error, summary.error_code = str(exc), exc.code
-                        summary.blocked += isinstance(exc, Blocked)
-                        summary.failed += not isinstance(exc, Blocked)
-                        session._emit("portal_done", portal_id=portal.id, summary=summary)
-                        return
-                    summary.family, summary.pages = walked.family, walked.pages
-                    summary.listing_errors = len(walked.errors)
-                    summary.found = len(cands)
-                    session._emit("discovered", portal_id=portal.id, count=len(cands))
-                    refs = await session.fetch_all(portal, cands)
-                    for r in refs:
-                        setattr(summary, r.status, getattr(summary, r.status) + 1)
-                    if process and refs:
-                        bs = await loop.run_in_executor(pool, lambda: process_refs(refs, out, state=state,
-                                                                                   force=force))
-                        summary.records = bs.records
-                    summary.seconds = time.perf_counter() - t0
-                    session._emit("portal_done", portal_id=portal.id, summary=summary)
-
-            await asyncio.gather(*(one(p, s) for p, s in zip(portals, summaries, strict=True)))
-            requests = fetcher.stats.requests
-    return RunSummary(summaries, ys, str(out), requests=requests, seconds=time.perf_counter() - started)
-
-
-def collect(portals: Sequence[Portal], years: Iterable[int] | str | None = None, out_root: str | Path = "out",
-            allow_loopback: bool = False, **kw: Any) -> RunSummary:
-    """Discover, fetch, parse, validate and store the reports of ``portals`` (None years: scheduled run)."""
-    return asyncio.run(acollect(portals, years, out_root, allow_loopback=allow_loopback, **kw))
-
-
-__all__ = ["BatchStats", "Candidate", "CrawlSession", "FetchedRef", "PortalSummary", "RunSummary", "acollect",
-           "adiscover_portal", "afetch_candidates", "collect", "default_years", "discover_portal",
-           "fetch_candidates", "parse_years", "prepare_output", "process_refs"]
+__all__ = ["Candidate", "CrawlSession", "FetchedRef", "classify", "default_years", "discover_portal",
+           "fetch_candidates", "parse_years", "process_refs", "source_context"]

@@ -81,6 +81,21 @@ class Document:
         return [b for b in self.blocks if isinstance(b, Table)]
 
 
+@dataclass(slots=True)
+class CellValue:
+    """One number field as read: the value, the cell's text as printed and where it was read.
+
+    What the parser hands to validation and the store (``cells`` rows); kept with the document
+    model so validation and the store need not import the parser.
+    """
+
+    value: float | int | None
+    raw: str
+    where: str
+    unit: str | None = None
+    confidence: float | None = None  # OCR confidence of the cell, None for a text layer
+
+
 def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[int, int, int, int, str]], int]:
     """Place rows of ``(text, rowspan, colspan)`` on a grid: ``(row, col, rowspan, colspan, text)`` and the width.
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from collector.errors import CollectorError, NotAReport
 from collector.extract import bytes_to_document
+from collector.models import CellValue
 from collector.parse.record import PARSER_VERSION, canonical_url, document_to_record, report_id_for
-from collector.parse.tables import CellValue
 from collector.validate import validate_record
 from collector.validate.ocr import ocr_findings
 
@@ -50,6 +50,7 @@ class Outcome:
     error: CollectorError | None = None
     cells: dict[str, CellValue] = field(default_factory=dict)
     seconds: float = 0.0
+    run_id: str | None = None  # the run that stores it (the sink sets it): every row written carries it
 
 
 def _doc_row(data: bytes, sha: str, ctx: SourceContext, **kw: Any) -> dict[str, Any]:

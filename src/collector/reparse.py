@@ -8,7 +8,8 @@ enough to rebuild each :class:`SourceContext` and run :func:`process_candidate` 
 Dataset's keyed writes then replace the old rows in place.
 
 ``plan_reparse`` returns references (URLs and sha256s) so an orchestrator can hand batches of
-them to workers; ``reparse_groups`` does the work for one batch.
+them to workers; ``reparse_groups`` turns one batch into parse groups for the one sink
+(:mod:`collector.sink`), which parses, writes and marks the crawl state as for a crawl.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from collector.crawl import BatchStats
 from collector.discover import attachment_ext
-from collector.pipeline import SourceContext, process_candidate
+from collector.pipeline import SourceContext
+from collector.sink import BatchStats, ParseGroup, store_groups
 from collector.store.dataset import Dataset
 from collector.store.raw import RawStore
-from collector.store.state import CrawlState
+
+if TYPE_CHECKING:
+    from collector.workspace import Workspace
 
 _DOC_COLS = ["source_url", "document_sha256", "parent_url", "portal_id", "report_id", "report_year",
              "http_status", "encoding", "processed_at"]
@@ -68,14 +71,13 @@ def _latest_documents(ds: Dataset) -> list[dict[str, Any]]:
     return list(newest.values())
 
 
-def plan_reparse(out_root: str | Path, *, years: Iterable[int] | None = None,
+def plan_reparse(ws: Workspace, *, years: Iterable[int] | None = None,
                  portal_ids: Iterable[str] | None = None) -> list[ReparseGroup]:
     """Group the stored documents by report page; keep those of ``years`` / ``portal_ids`` whose bytes exist."""
-    out = Path(out_root)
-    if not (out / "documents").exists():
+    if "://" not in ws.root and not (Path(ws.root) / "documents").exists():
         return []
-    ds = Dataset(out, repair=False)
-    raw = RawStore(out)
+    ds = ws.reader()
+    raw = ws.raw
     want_years = set(years) if years else None
     want_portals = set(portal_ids) if portal_ids else None
     groups: dict[str, ReparseGroup] = {}
@@ -132,50 +134,19 @@ def _context(url: str, sha: str, group: ReparseGroup, doc: dict[str, Any], rep: 
     )
 
 
-def reparse_groups(groups: Sequence[ReparseGroup], out_root: str | Path, *, batch_size: int = 100) -> BatchStats:
-    """Re-parse each group from the raw store and write it (replacing rows by key); marks the state."""
-    from collector.parse import record as _record
-
-    version = _record.PARSER_VERSION
-    out = Path(out_root)
-    raw = RawStore(out)
-    ds = Dataset(out)
-    stats = BatchStats(candidates=len(groups))
+def reparse_groups(groups: Sequence[ReparseGroup], ws: Workspace, *, batch_size: int = 100) -> BatchStats:
+    """Re-parse each group from the raw store and write it (replacing rows by key) through the sink."""
+    ds = ws.reader()
     urls = [u for g in groups for u, _ in g.docs]
     docs = _rows_by(ds, "documents", _DOC_COLS, "source_url", urls)
     reports = _rows_by(ds, "reports", _REPORT_COLS, "report_id", [g.report_id for g in groups if g.report_id])
-    pending: list[Any] = []
-    done: list[tuple[str, str]] = []
-    with CrawlState(out) as state:
-
-        def flush() -> None:
-            if not pending:
-                return
-            ws = ds.write(pending)
-            for k, v in ws.rows.items():
-                stats.rows_written[k] = stats.rows_written.get(k, 0) + v
-            for url, sha in done:
-                row = state.get(url)
-                if row is not None and row.sha256 == sha:  # only the body the crawl currently holds
-                    state.mark_processed(url, sha, version)
-            pending.clear()
-            done.clear()
-
-        for g in groups:
-            rep = reports.get(g.report_id) if g.report_id else None
-            items = [(raw.get(sha), _context(url, sha, g, docs.get(url, {}), rep, state.get(url)))
-                     for url, sha in g.docs]
-            outcomes = process_candidate(items)
-            stats.processed += 1
-            stats.documents += len(outcomes)
-            for o in outcomes:
-                stats.add_outcome(o)
-            pending.extend(outcomes)
-            done.extend(g.docs)
-            if len(pending) >= batch_size:
-                flush()
-        flush()
-    return stats
+    state = ws.state
+    todo = []
+    for g in groups:
+        rep = reports.get(g.report_id) if g.report_id else None
+        ctxs = [(sha, _context(url, sha, g, docs.get(url, {}), rep, state.get(url))) for url, sha in g.docs]
+        todo.append(ParseGroup(ctxs, marks=list(g.docs), portal_id=g.portal_id))
+    return store_groups(ws, todo, stats=BatchStats(candidates=len(groups)), batch_size=batch_size)
 
 
 __all__ = ["ReparseGroup", "plan_reparse", "reparse_groups"]

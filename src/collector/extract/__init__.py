@@ -11,6 +11,7 @@ from collections.abc import Callable
 from itertools import chain
 
 from collector.errors import UnsupportedFormat
+from collector.extract.charset import has_controls, strip_controls
 from collector.extract.docx import docx_to_document
 from collector.extract.html import html_to_document
 from collector.extract.limits import DEFAULT_LIMITS, check_size
@@ -20,7 +21,6 @@ from collector.extract.pdf import pdf_to_document
 from collector.extract.sniff import sniff
 from collector.extract.text import text_to_document
 from collector.extract.xlsx import et_to_document, xls_to_document, xlsx_to_document
-from collector.fetch.charset import has_controls, strip_controls
 from collector.models import Document, Paragraph, Table
 
 Extractor = Callable[..., Document]

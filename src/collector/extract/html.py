@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from collector.errors import CorruptFile, UnsupportedFormat
-from collector.extract.decode import decode_bytes
+from collector.extract.charset import decode_bytes
 from collector.extract.limits import ExtractLimits, check_markup, check_size, guarded
 from collector.models import Document, Paragraph, Table, grid_from_spans
 

@@ -13,7 +13,7 @@ layer (:func:`~collector.extract.pdf_text.unruled_tables`), keeping each word's 
 Every table cell keeps the recogniser's confidence (its least certain character) in
 ``Table.confidence`` — 0.0 for a cell with ink but no readable text — and rule 16
 (:mod:`collector.validate.ocr`) names the doubtful ones. Pages are then stitched like text PDFs
-(:func:`collector.extract.pdf.stitch_pages`). Models ship inside the wheel; nothing is downloaded.
+(:func:`collector.extract.pdf_geometry.stitch_pages`). Models ship inside the wheel; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from collector.errors import CorruptFile, ExtractError, ResourceLimit
 from collector.extract.grid import join_lines
 from collector.extract.limits import Deadline, ExtractLimits, check_size, guarded
 from collector.extract.ocr_engine import OCR_EXTRA, OcrEngine, Reading, engine, ocr_available
-from collector.extract.pdf_text import Line, _is_page_marker, unruled_tables
+from collector.extract.pdf_geometry import PAGE_GAP, GCell, RawTable, stitch_pages
+from collector.extract.pdf_text import Line, is_page_marker, unruled_tables
 from collector.extract.scan_grid import cell_lines, find_grids, grid_cells, line_masks
 from collector.extract.scan_prep import PreparedPage, binarise, lift_grey_seals, prepare_page
 from collector.models import OCR_LOW_CONFIDENCE as LOW_CONFIDENCE
@@ -168,8 +169,6 @@ def split_tall(img: Any, max_ratio: float = 1.6) -> list[Any]:
 def _pages_to_document(pages: Iterator[tuple[Any, float]], lim: ExtractLimits, media_type: str,
                        source_url: str | None) -> Document:
     """OCR ``(image, dpi)`` pages one by one (within ``ocr_max_seconds``) and stitch them."""
-    from collector.extract.pdf import PAGE_GAP, stitch_pages
-
     deadline = Deadline(lim.ocr_max_seconds)
     eng = engine()
     items_per_page = []
@@ -245,8 +244,6 @@ def ocr_page(img: Any, dpi: float, pno: int, offset: float, eng: OcrEngine | Non
 
 def _read_grid(prep: PreparedPage, masks: tuple[Any, Any], g: Any, unit: float, eng: OcrEngine, pno: int,
                k: int, pt: float, offset: float) -> Any:
-    from collector.extract.pdf import GCell, RawTable
-
     gcells = []
     for cell in grid_cells(masks, g):
         cx0, cy0, cx1, cy1 = cell
@@ -308,7 +305,7 @@ def _text_lines(prep: PreparedPage, masks: tuple[Any, Any], boxes: list[Box], un
             continue
         text = " ".join(r.text for _, r in words)
         top, bottom = band
-        if _is_page_marker(text, top, page_h):
+        if is_page_marker(text, top, page_h):
             continue
         size = (bottom - top) * pt / 1.4  # the detector's box is ~1.4 times the font size
         ln = Line(text, words[0][0][0] * pt, max(b[2] for b, _ in words) * pt, top * pt + offset,
@@ -389,8 +386,6 @@ def _unruled_table(rows: list[tuple[float, float, float, float, list[tuple[float
                    word_conf: dict[tuple[int, int], list[tuple[float, float]]]) -> Any:
     """A borderless table's RawTable with each cell's confidence: the least certain word whose
     centre falls inside the cell, on a line that starts inside the cell's row."""
-    from collector.extract.pdf import PAGE_GAP, GCell, RawTable
-
     cells = []
     for top, bottom, _, _, words in rows:
         line_words = [w for (t, _), ws in word_conf.items() if top - 0.5 <= t < bottom for w in ws]

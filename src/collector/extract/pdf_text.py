@@ -71,14 +71,14 @@ def chars_to_lines(chars: list[dict[str, Any]], pno: int, offset: float, page_he
         if not text:
             continue
         top, bottom = min(c["top"] for c in row), max(c["bottom"] for c in row)
-        if _is_page_marker(text, top, page_height):
+        if is_page_marker(text, top, page_height):
             continue
         out.append(Line(text, row[0]["x0"], row[-1]["x1"], top + offset, bottom + offset, size, pno,
                         [(w[0], w[1], w[2].strip()) for w in words if w[2].strip()]))
     return out
 
 
-def _is_page_marker(text: str, top: float, page_height: float) -> bool:
+def is_page_marker(text: str, top: float, page_height: float) -> bool:
     if not PAGE_MARKER.match(text):
         return False
     in_margin = top < page_height * 0.08 or top > page_height * 0.88

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from collector.errors import CorruptFile
-from collector.extract.decode import decode_bytes
+from collector.extract.charset import decode_bytes
 from collector.extract.limits import ExtractLimits, check_size, guarded
 from collector.models import Document, Paragraph
 

@@ -132,20 +132,37 @@ def swap_scheme(url: str) -> str:
     return urlunsplit(("http" if p.scheme == "https" else "https", p.netloc, p.path, p.query, p.fragment))
 
 
+class Hosts:
+    """What a run knows about each host, whichever portal's fetcher asks: its politeness slots
+    and rate, robots.txt, resolved addresses, https/http preference and anti-bot streak.
+    The fetchers of one run (one per portal) share it, so two portals on one host are polite
+    together and its robots.txt is read once."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self.limiters: dict[str, HostLimiter] = {}
+        self.rates: dict[str, Rate] = {}
+        self.guard = AddressGuard(settings.allow_loopback)
+        self.robots = RobotsCache(ROBOTS_TOKEN)
+        self.scheme_pref: dict[str, str] = {}
+        self.blocked_streak: Counter[str] = Counter()
+
+
 class Fetcher:
-    """Async fetcher shared by all portals of a run (``async with Fetcher(...) as f``)."""
+    """Async fetcher of one portal for a run (``async with Fetcher(...) as f``); ``hosts`` is shared by
+    the run's fetchers (default: its own)."""
 
     def __init__(self, settings: FetchSettings | dict[str, Any] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, hosts: Hosts | None = None) -> None:
         self.settings = FetchSettings.resolve(settings)
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._limiters: dict[str, HostLimiter] = {}
-        self._rates: dict[str, Rate] = {}
-        self._guard = AddressGuard(self.settings.allow_loopback)
-        self._robots = RobotsCache(ROBOTS_TOKEN)
-        self._scheme_pref: dict[str, str] = {}
-        self._blocked_streak: Counter[str] = Counter()
+        self.hosts = hosts or Hosts(self.settings)
+        self._limiters = self.hosts.limiters
+        self._rates = self.hosts.rates
+        self._guard = self.hosts.guard
+        self._robots = self.hosts.robots
+        self._scheme_pref = self.hosts.scheme_pref
+        self._blocked_streak = self.hosts.blocked_streak
         self.stats = FetchStats()
 
     async def __aenter__(self) -> Fetcher:
@@ -379,4 +396,4 @@ def _with_status(exc: FetchError, status: int) -> FetchError:
     return exc
 
 
-__all__ = ["Budget", "FetchStats", "Fetcher", "Response", "looks_like_challenge", "retry_after_seconds", "swap_scheme"]
+__all__ = ["Budget", "FetchStats", "Fetcher", "Hosts", "Response", "looks_like_challenge", "retry_after_seconds", "swap_scheme"]

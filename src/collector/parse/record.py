@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from collector.errors import NotAReport
-from collector.models import Document, Table
+from collector.models import CellValue, Document, Table
 from collector.parse import legacy as legacy_parse
 from collector.parse.labels import (
     S3_COLUMNS,
@@ -29,7 +29,7 @@ from collector.parse.metadata import extract_metadata, legacy_metadata
 from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
-from collector.parse.tables import CellValue, extract_s2, extract_s3, extract_s4, s2_layout
+from collector.parse.tables import extract_s2, extract_s3, extract_s4, s2_layout
 from collector.parse.version import detect_format
 from collector.schema import field_index, number_fields, schema_version
 

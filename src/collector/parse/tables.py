@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from collector.models import CellValue
 from collector.parse.assemble import WIDTH, Reading, fit, numbers, s3_stream, split_label
 from collector.parse.labels import (
     S2_COLUMNS,
@@ -27,15 +28,6 @@ from collector.parse.labels import (
 from collector.parse.normalize import is_blank, is_value_cell, norm_label, parse_value
 from collector.parse.rows import Row
 from collector.parse.solve import candidates, solve_rows, solve_s4
-
-
-@dataclass(slots=True)
-class CellValue:
-    value: float | int | None
-    raw: str
-    where: str
-    unit: str | None = None
-    confidence: float | None = None  # OCR confidence of the cell, None for a text layer
 
 
 @dataclass(slots=True)

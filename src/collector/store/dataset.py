@@ -302,21 +302,26 @@ class Dataset:
     def write(self, outcomes: Iterable[Any]) -> WriteStats:
         """Write pipeline outcomes (records with their cells and findings, and document rows) as
         one transaction: all of a batch's rows in the four tables, or none."""
-        from collector.store.rows import record_to_cell_rows, record_to_finding_rows, record_to_report_row
+        from collector.store.rows import (
+            document_row,
+            record_to_cell_rows,
+            record_to_finding_rows,
+            record_to_report_row,
+        )
 
         reports, cells, findings, documents = [], [], [], []
         drop: set[str] = set()
         latest: dict[str, Any] = {}
         for o in outcomes:
             if o.document is not None:
-                documents.append(o.document)
+                documents.append(document_row(o.document, getattr(o, "run_id", None)))
             if o.record is not None:
                 latest[o.record["report_id"]] = o  # the same report twice in a batch: last wins
         for o in latest.values():
-            rec = o.record
-            reports.append(record_to_report_row(rec))
-            cells.extend(record_to_cell_rows(rec, o.cells))
-            findings.extend(record_to_finding_rows(rec))
+            rec, run_id = o.record, getattr(o, "run_id", None)
+            reports.append(record_to_report_row(rec, run_id))
+            cells.extend(record_to_cell_rows(rec, o.cells, run_id))
+            findings.extend(record_to_finding_rows(rec, run_id=run_id))
             drop.update(getattr(o, "superseded_ids", ()) or ())
         # a document fetched at last replaces the row that recorded its fetch failure (no sha256)
         doc_drop = {f"{d['source_url']}\x1f" for d in documents if d.get("document_sha256")}

@@ -1,11 +1,15 @@
-"""Record -> table rows (pure): flat ``reports`` row, long ``cells`` rows, ``findings`` rows."""
+"""Record -> table rows (pure): flat ``reports`` row, long ``cells`` rows, ``findings`` rows.
+
+Every row of every table carries ``run_id``, the run that wrote it (schema 2.1.0): the sink gives
+it to the outcomes it stores, so an analyst can trace any row to its run (a Prefect flow run).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from collector.parse.tables import CellValue
+from collector.models import CellValue
 from collector.schema import field_index, to_column
 
 
@@ -17,7 +21,12 @@ def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
         out[prefix] = node
 
 
-def record_to_report_row(rec: dict[str, Any]) -> dict[str, Any]:
+def document_row(doc: dict[str, Any], run_id: str | None = None) -> dict[str, Any]:
+    """The ``documents`` row of a pipeline outcome, stamped with the run that writes it."""
+    return {**doc, "run_id": run_id}
+
+
+def record_to_report_row(rec: dict[str, Any], run_id: str | None = None) -> dict[str, Any]:
     """The flat ``reports`` row: every field a column (``a.b`` -> ``a__b``), derived figures included.
 
     Nothing is dropped: a field the schema does not know makes the write fail (``conform``).
@@ -37,14 +46,17 @@ def record_to_report_row(rec: dict[str, Any]) -> dict[str, Any]:
         row["published_date"] = date.fromisoformat(row["published_date"][:10])
     if isinstance(row.get("fetched_at"), str):
         row["fetched_at"] = datetime.fromisoformat(row["fetched_at"])
+    row["run_id"] = run_id
     return row
 
 
-def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue]) -> list[dict[str, Any]]:
+def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue],
+                        run_id: str | None = None) -> list[dict[str, Any]]:
     """One row per number field that was read or derived, with its raw text and location."""
     out = []
     base = {"report_id": rec["report_id"], "report_year": rec.get("report_year"),
-            "format_version": rec.get("format_version"), "document_sha256": rec.get("document_sha256")}
+            "format_version": rec.get("format_version"), "document_sha256": rec.get("document_sha256"),
+            "run_id": run_id}
     derived = set(rec.get("derived_fields") or [])
     fields = field_index()
     for path, cv in cells.items():
@@ -72,10 +84,10 @@ def _value(rec: dict[str, Any], path: str) -> float | None:
     return None if node is None else float(node)
 
 
-def record_to_finding_rows(rec: dict[str, Any], scope: str = "record") -> list[dict[str, Any]]:
+def record_to_finding_rows(rec: dict[str, Any], scope: str = "record", run_id: str | None = None) -> list[dict[str, Any]]:
     return [
         {"report_id": rec["report_id"], "report_year": rec.get("report_year"), "rule": int(f["rule"]),
          "severity": f["severity"], "message": f["message"], "fields": list(f.get("fields") or []),
-         "scope": scope, "agency_name": rec.get("agency_name")}
+         "scope": scope, "agency_name": rec.get("agency_name"), "run_id": run_id}
         for f in rec.get("validation") or []
     ]

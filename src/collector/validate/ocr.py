@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from collector.models import OCR_LOW_CONFIDENCE as LOW_CONFIDENCE
-from collector.parse.tables import CellValue
+from collector.models import CellValue
 from collector.validate.rules import Finding
 
 SUM_RULES = {1, 2, 3, 5}

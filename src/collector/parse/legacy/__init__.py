@@ -63,7 +63,7 @@ def attached_annex(doc: Document) -> AnnexResult:
 
 def merge_annex(record: dict[str, Any], cells: dict[str, Any], annex: AnnexResult, source: str) -> None:
     """Put an attached annex's figures into a legacy page's record and cells (the annex wins, disagreements said)."""
-    from collector.parse.tables import CellValue
+    from collector.models import CellValue
 
     legacy = record["legacy"]
     warnings = list(annex.warnings)

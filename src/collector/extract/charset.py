@@ -1,4 +1,8 @@
-"""Bytes -> text for listing and report pages: header charset, then ``<meta>``, then detection.
+"""Bytes -> text for HTML and text documents (and the crawler's listing pages): header charset,
+then ``<meta>``, then detection.
+
+It lives with the extractors that decode (:mod:`.html`, :mod:`.text`); the crawler uses the
+same function for listing pages, so a page decodes the same way wherever it is read.
 
 GB2312/GBK are decoded as GB18030 (their superset; pages labelled GB2312 carry GBK-only
 characters). A ``<meta>`` declaration is not trusted when it does not decode cleanly, nor a GB
@@ -108,3 +112,9 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
     enc = normalize_charset(best.encoding) if best is not None else None
     enc = enc or "gb18030"
     return body.decode(enc, "replace"), enc
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """``(text, encoding_used)`` of a document whose charset the caller may know (the HTTP
+    header); then the document's own declaration, then detection. Never raises."""
+    return decode_page(data, f"text/html; charset={encoding}" if encoding else None)
