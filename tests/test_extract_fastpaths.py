@@ -12,8 +12,8 @@ import re
 
 from lxml import etree
 
-from collector.extract.html import _all_text, _joined_prefix, cell_text, str_to_document
 from collector.extract.charset import has_controls, strip_controls
+from collector.extract.html import _all_text, _joined_prefix, cell_text, str_to_document
 from collector.models import grid_from_spans
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]+")

@@ -114,3 +114,19 @@ def test_a_killed_worker_loses_no_group(raw_groups: tuple[Path, list[list[Any]]]
     assert pool.breaks == 1
     local = [parse_group(str(out), g) for g in groups]
     assert [[_comparable(o) for o in g] for g in results] == [[_comparable(o) for o in g] for g in local]
+
+
+def test_a_worker_with_another_parser_version_hands_the_group_back(raw_groups: tuple[Path, list[list[Any]]],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records carry the caller's parser version (the one the crawl state marks), never a worker's older one."""
+    from collector.parse import record
+
+    out, groups = raw_groups
+    monkeypatch.setattr(record, "PARSER_VERSION", record.PARSER_VERSION + "+bump")
+    pool = ParsePool(workers=2)
+    try:
+        results = list(pool.map(out, groups[:6]))
+    finally:
+        pool.shutdown()
+    assert {g[0].record["parser_version"] for g in results} == {record.PARSER_VERSION}
+    assert pool.breaks == 0

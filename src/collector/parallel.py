@@ -39,15 +39,26 @@ MAX_BREAKS = 2  # pool breaks after which this process parses in-process only
 log = logging.getLogger(__name__)
 
 
-def parse_group(out_root: str, group: Sequence[DocRef]) -> list[Outcome]:
+class StaleWorker(Exception):  # noqa: N818 - a signal between pool and caller, not an error
+    """The worker's parser version is not the caller's (code changed on disk since the worker
+    started, or a test bumped the version): the caller parses the group itself, so every record
+    carries the version the crawl state marks."""
+
+
+def parse_group(out_root: str, group: Sequence[DocRef], version: str | None = None) -> list[Outcome]:
     """Parse one candidate from the raw store (runs in a worker, or in the caller).
 
     A document whose raw bytes are missing or unreadable comes back as a recorded failure, like
     any other document that cannot be read — never an exception that would lose the batch.
+    ``version``: the caller's parser version; a worker running another raises :class:`StaleWorker`.
     """
     from collector import pipeline
     from collector.errors import CollectorError
+    from collector.parse.record import PARSER_VERSION
     from collector.store.raw import RawStore
+
+    if version is not None and version != PARSER_VERSION:
+        raise StaleWorker(f"worker parser {PARSER_VERSION}, caller {version}")
 
     raw = RawStore(out_root)
     docs: list[tuple[bytes, SourceContext]] = []
@@ -105,12 +116,14 @@ class ParsePool:
         start) never loses the batch: the groups not yet returned are parsed in this process.
         After :data:`MAX_BREAKS` breaks the pool is not used again in this process.
         """
+        from collector.parse.record import PARSER_VERSION
+
         root = str(out_root)
         futures: list[Future[list[Outcome]]] | None = None
         if self.workers > 1 and len(groups) >= MIN_GROUPS_FOR_POOL and self.breaks < MAX_BREAKS:
             try:
                 pool = self._pool()
-                futures = [pool.submit(parse_group, root, g) for g in groups]
+                futures = [pool.submit(parse_group, root, g, PARSER_VERSION) for g in groups]
             except (BrokenProcessPool, RuntimeError, OSError) as exc:
                 futures = self._broken(exc)
         for i, group in enumerate(groups):
@@ -120,6 +133,8 @@ class ParsePool:
                     continue
                 except BrokenProcessPool as exc:
                     futures = self._broken(exc)
+                except StaleWorker:
+                    pass  # parsed here, with this process's parser
             yield parse_group(root, group)
 
     def _broken(self, exc: BaseException) -> None:
@@ -154,4 +169,4 @@ def parse_groups(out_root: str | Path, groups: Sequence[Group], pool: ParsePool 
     return (pool or shared_pool()).map(out_root, groups)
 
 
-__all__ = ["DocRef", "Group", "ParsePool", "parse_group", "parse_groups", "shared_pool", "worker_count"]
+__all__ = ["DocRef", "Group", "ParsePool", "StaleWorker", "parse_group", "parse_groups", "shared_pool", "worker_count"]
