@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_e2e.py
 	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_accuracy.py
 

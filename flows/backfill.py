@@ -27,8 +27,9 @@ def backfill_flow(start: int, end: int, portals_file: str, out: str, portal_ids:
         portals_file: Portal YAML file, or a directory of them (e.g. deployments/portals for the real portals,
             the portals.yaml `xxgk sim` writes for the simulator). Relative paths resolve from the worker's
             working directory; `~` is expanded.
-        out: Dataset root: Parquet tables, raw documents, crawl state and summary.html. Use an absolute path
-            outside the checkout (e.g. ~/xxgk/data); `~` is expanded.
+        out: Dataset root: Parquet tables, raw documents, crawl state and summary.html. An absolute path outside
+            the checkout (e.g. ~/xxgk/data; `~` is expanded) or a URI every worker can reach (s3://bucket/prefix,
+            gs://…; credentials from the worker's environment). A root that cannot be written fails the run at once.
         portal_ids: Only these portal ids from portals_file (empty: all of them).
         force: Re-parse documents already processed by this parser version (after a parser change).
         allow_loopback: Allow private and loopback addresses (the simulator, tests); never for real portals.

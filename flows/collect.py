@@ -43,8 +43,9 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         portals_file: Portal YAML file, or a directory of them (e.g. deployments/portals for the real portals,
             the portals.yaml `xxgk sim` writes for the simulator). Relative paths resolve from the worker's
             working directory; `~` is expanded.
-        out: Dataset root: Parquet tables, raw documents, crawl state and summary.html. Use an absolute path
-            outside the checkout (e.g. ~/xxgk/data); `~` is expanded.
+        out: Dataset root: Parquet tables, raw documents, crawl state and summary.html. An absolute path outside
+            the checkout (e.g. ~/xxgk/data; `~` is expanded) or a URI every worker can reach (s3://bucket/prefix,
+            gs://…; credentials from the worker's environment). A root that cannot be written fails the run at once.
         years: Report years to collect, e.g. [2022, 2023]. Empty: the last two report years, from the run's
             scheduled time in Beijing.
         portal_ids: Only these portal ids from portals_file (empty: all of them).

@@ -30,7 +30,8 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
     """Re-parse the stored reports of ``out`` (optionally only ``years`` / ``portal_ids``) in place.
 
     Args:
-        out: Dataset root written by a collect or backfill run (absolute path; `~` is expanded).
+        out: Dataset root written by a collect or backfill run: an absolute path (`~` is expanded) or a URI
+            (s3://bucket/prefix, gs://…; credentials from the worker's environment).
         years: Only the reports of these report years, e.g. [2023] (empty: all years).
         portal_ids: Only the reports of these portals (empty: all portals).
         batch_size: Report pages per re-parse task.

@@ -86,7 +86,8 @@ def publish_summary(kind: str, summary: dict[str, Any], title: str | None = None
         create_table_artifact(run_table(summary), key=f"xxgk-{kind}-portals", description="per-portal counts")
         html = (summary.get("dataset") or {}).get("html")
         if html:
-            create_link_artifact(Path(html).as_uri(), link_text=f"dataset report ({Path(html).name})",
+            link = html if "://" in html else Path(html).as_uri()  # a report in a bucket: its URI
+            create_link_artifact(link, link_text=f"dataset report ({html.rsplit('/', 1)[-1]})",
                                  key=f"xxgk-{kind}-report", description="self-contained HTML report with charts")
     except Exception as exc:  # noqa: BLE001 - an artifact is a report, not the work: never fail the run for it
         logger().warning("could not publish artifacts: %s", exc)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from collector import collect
 from collector.fetch import FetchSettings
 from collector.sim import run_simulator
 from collector.sim.verify import verify
+from collector.store.state import CrawlState
 
 pytestmark = pytest.mark.slow
 SEED = 11  # a seed whose URLs hit every fault kind at least once (asserted below)
@@ -32,16 +33,16 @@ class Crawl:
         self.first_log = sim.requests()
         self.files_after_first = _snapshot(out)
 
-    def state(self, url: str) -> sqlite3.Row:
-        db = sqlite3.connect(self.out / "state" / "crawl.sqlite")
-        db.row_factory = sqlite3.Row
-        row = db.execute("SELECT * FROM fetches WHERE url = ?", (url,)).fetchone()
-        db.close()
-        return row
+    def state(self, url: str) -> dict[str, Any] | None:
+        with CrawlState(self.out) as st:
+            row = st.get(url)
+        return asdict(row) if row is not None else None
 
 
 def _snapshot(out: Path) -> dict[str, float]:
-    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    """The dataset's Parquet files (the crawl state's log, also Parquet, records every run's fetches)."""
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*.parquet")
+            if p.relative_to(out).parts[0] != "state"}
 
 
 @pytest.fixture(scope="module")

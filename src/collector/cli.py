@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from collector.errors import CollectorError, ResourceLimit, StoreError
+from collector.errors import BadLocation, CollectorError, ResourceLimit, StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Collect 政府信息公开工作年度报告 into a validated Parquet dataset.")
@@ -80,7 +80,7 @@ def read_local_file(path: Path, cap: int | None = None) -> bytes:
 def parse(
     inputs: Annotated[list[str], typer.Argument(help="files or URLs of reports (HTML, text, PDF, DOC/DOCX, XLS/XLSX)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the record(s) as JSON (JSON Lines for several)")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="write records into this dataset root")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="write records into this dataset root (path or URI)")] = None,
     year: Annotated[int | None, typer.Option(help="report year hint when the document does not say")] = None,
     agency: Annotated[str | None, typer.Option(help="agency name hint when the document does not say")] = None,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow URLs on private/loopback addresses")] = False,
@@ -120,7 +120,7 @@ def _parse_context(source: str, status: int | None, year: int | None, agency: st
                          assume_report=assume_report)
 
 
-def _parse_into(out: Path, inputs: list[str], as_json: bool, year: int | None, agency: str | None,
+def _parse_into(out: str, inputs: list[str], as_json: bool, year: int | None, agency: str | None,
                 allow_loopback: bool, assume_report: bool) -> None:
     """``xxgk parse --out``: the bytes go to the raw store, then through the one sink like a crawl's."""
     from collector.sink import ParseGroup, store_groups
@@ -141,8 +141,8 @@ def _parse_into(out: Path, inputs: list[str], as_json: bool, year: int | None, a
                 ctx.raw_path = ws.raw.relpath(sha)
                 groups.append(ParseGroup([(sha, ctx)]))
             stats = store_groups(ws, groups, extra=read_failures, keep=True)
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    except StoreError as exc:  # an unusable location is a configuration error (2); a full disk is not (1)
+        raise _fail(str(exc), 2 if isinstance(exc, BadLocation) else 1) from None
     for o in stats.outcomes:
         if o.error is not None and o.document.get("document_sha256"):
             err_console.print(f"[bold red]error:[/] {o.document.get('source_url')}: {o.error}", highlight=False,
@@ -155,6 +155,18 @@ def _parse_into(out: Path, inputs: list[str], as_json: bool, year: int | None, a
     _print_records([o.record for o in stats.outcomes if o.record is not None], as_json, len(inputs), table=False)
     if read_failures or stats.document_errors:
         raise typer.Exit(1)
+
+
+def _existing(root: str) -> str:
+    """``root`` normalised, or exit in one line when it holds no dataset (nothing is created)."""
+    from collector.store.location import holds, normalise
+
+    try:
+        if holds(root):
+            return normalise(root)
+    except StoreError as exc:
+        raise _fail(str(exc), 2) from None
+    raise _fail(f"{root}: no such dataset")
 
 
 def _print_records(records: list[dict[str, Any]], as_json: bool, n_inputs: int, table: bool = True) -> None:
@@ -194,7 +206,7 @@ def _print_summary(records: list[dict[str, Any]]) -> None:
 
 @app.command()
 def check(
-    root: Annotated[Path, typer.Argument(help="dataset root (the --out of collect/parse)")],
+    root: Annotated[str, typer.Argument(help="dataset root (the --out of collect/parse): path or URI")],
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Run dataset-level validation (cross-year rules 9, 10; near-duplicates, 15) and summarise findings.
@@ -204,8 +216,7 @@ def check(
     """
     from collector.check import check_dataset, damaged
 
-    if not root.exists():
-        raise _fail(f"{root}: no such dataset")
+    root = _existing(root)
     try:
         summary = check_dataset(root)
     except StoreError as exc:
@@ -258,17 +269,16 @@ def schema(
 
 @app.command()
 def report(
-    root: Annotated[Path, typer.Argument(help="dataset root (the --out of collect/parse)")],
-    html: Annotated[Path | None, typer.Option("--html", help="write the HTML report here (default: ROOT/summary.html)")] = None,
+    root: Annotated[str, typer.Argument(help="dataset root (the --out of collect/parse): path or URI")],
+    html: Annotated[str | None, typer.Option("--html", help="write the HTML report here (default: ROOT/summary.html)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary figures as JSON instead of markdown")] = False,
 ) -> None:
     """Summarise the dataset (coverage, timeliness, findings, key figures, data quality) into a self-contained HTML report."""
     from collector.summary import summarise, write_html
 
-    if not root.exists():
-        raise _fail(f"{root}: no such dataset")
+    root = _existing(root)
     summary = summarise(root)
-    target = write_html(summary, html or root / "summary.html")
+    target = write_html(summary, html or f"{root}/summary.html")
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, default=str, indent=1) + "\n")
     else:
@@ -281,7 +291,7 @@ def report(
 @app.command()
 def collect(
     portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them)")],
-    out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
+    out: Annotated[str, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state (path or URI: s3://bucket/prefix)")],
     years: Annotated[str | None, typer.Option(help="report years, e.g. 2021-2023 or 2019,2022 (default: last two)")] = None,
     allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="allow loopback addresses (simulator, tests)")] = False,
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
@@ -302,7 +312,7 @@ def collect(
 def backfill(
     start: Annotated[int, typer.Option("--from", help="first report year")],
     end: Annotated[int, typer.Option("--to", help="last report year")],
-    out: Annotated[Path, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state")],
+    out: Annotated[str, typer.Option("--out", help="output root: Parquet dataset, raw store, crawl state (path or URI: s3://bucket/prefix)")],
     portals: Annotated[Path, typer.Option("--portals", help="portal YAML file (or a directory of them), e.g. deployments/portals")],
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
     force: Annotated[bool, typer.Option("--force", help="re-parse documents already processed by this parser version")] = False,
@@ -319,7 +329,7 @@ def backfill(
 
 @app.command()
 def reparse(
-    out: Annotated[Path, typer.Option("--out", help="dataset root to re-parse in place")],
+    out: Annotated[str, typer.Option("--out", help="dataset root to re-parse in place (path or URI)")],
     year: Annotated[list[int] | None, typer.Option("--year", help="only these report years (repeatable)")] = None,
     portal: Annotated[list[str] | None, typer.Option("--portal", help="only these portal ids (repeatable)")] = None,
 ) -> None:
@@ -333,7 +343,7 @@ def reparse(
 
 @app.command()
 def demo(
-    out: Annotated[Path | None, typer.Option("--out", help="where to write the demo dataset (default: demo-out)")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="where to write the demo dataset (default: demo-out)")] = None,
 ) -> None:
     """Start the portal simulator, collect from it with a Prefect flow, and show the dataset with DuckDB."""
     from collector.cli_flows import run_demo

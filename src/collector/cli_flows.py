@@ -27,11 +27,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from collector.errors import CollectorError, ConfigError
+from collector.errors import BadLocation, CollectorError, ConfigError
 
 STDOUT = Console()
 STDERR = Console(stderr=True)
 DEMO_MARKER = ".xxgk-demo"
+
+
+def writable_root(out: str | Path) -> str:
+    """The output root normalised; raises a one-line error when it cannot be written."""
+    from collector.store.location import check_writable
+
+    return check_writable(out)
 
 
 def _error(msg: str) -> None:
@@ -237,12 +244,17 @@ def _check_portals(portals_file: Path, only: list[str] | None) -> list[str]:
     return [p.id for p in select_portals(portals_file, only)]
 
 
-def run_collect_flow(portals_file: Path, out: Path, years: str | list[int] | None, allow_loopback: bool,
+def run_collect_flow(portals_file: Path, out: str | Path, years: str | list[int] | None, allow_loopback: bool,
                      only: list[str] | None = None, force: bool = False, polite: bool = True,
                      batch_size: int = 25, kind: str = "collect") -> int:
     """``xxgk collect`` / ``xxgk backfill``: the collect flow (backfill = explicit years)."""
     from collector.crawl import parse_years
 
+    try:
+        out = writable_root(out)
+    except CollectorError as exc:
+        _error(str(exc))
+        return 2 if isinstance(exc, BadLocation | ConfigError) else 1
     try:
         ids = _check_portals(portals_file, only)
         ys = parse_years(years) if years is not None else None
@@ -265,7 +277,7 @@ def run_collect_flow(portals_file: Path, out: Path, years: str | list[int] | Non
             return _execute(progress, call, _years_title(kind))
 
 
-def run_backfill(start: int, end: int, portals_file: Path, out: Path, only: list[str] | None, force: bool,
+def run_backfill(start: int, end: int, portals_file: Path, out: str | Path, only: list[str] | None, force: bool,
                  allow_loopback: bool, polite: bool = True, batch_size: int = 25) -> int:
     if not 1990 <= start <= end <= 2100:
         _error(f"bad year range --from {start} --to {end}")
@@ -274,11 +286,17 @@ def run_backfill(start: int, end: int, portals_file: Path, out: Path, only: list
                             polite=polite, batch_size=batch_size, kind="backfill")
 
 
-def run_reparse(out: Path, years: list[int] | None, portal_ids: list[str] | None, batch_size: int = 50) -> int:
+def run_reparse(out: str | Path, years: list[int] | None, portal_ids: list[str] | None, batch_size: int = 50) -> int:
     """``xxgk reparse``: every stored raw document through the current parser; no network."""
-    if not (out / "documents").is_dir():
-        _error(f"{out}: no dataset with stored documents here (run xxgk collect first)")
-        return 2
+    from collector.store.location import holds
+
+    try:
+        out = writable_root(out)
+        if not holds(out, "documents"):
+            raise ConfigError(f"{out}: no dataset with stored documents here (run xxgk collect first)")
+    except CollectorError as exc:
+        _error(str(exc))
+        return 2 if isinstance(exc, BadLocation | ConfigError) else 1
     with _prefect() as flows, _progress() as progress:
         from collector.events import progress_hook
 
@@ -316,16 +334,39 @@ def _prepare_demo_dir(out: Path) -> None:
     (out / DEMO_MARKER).write_text("written by `xxgk demo`; the next demo replaces this directory\n")
 
 
-def _show_query(out: Path) -> None:
-    q = demo_query(out)
-    STDOUT.print(f"\n[bold]Dataset:[/] {out.resolve()}  (reports, cells, findings, documents; raw bytes in raw/)")
-    STDOUT.print("[bold]Read it with DuckDB:[/]")
-    STDOUT.print(f'  duckdb -c "{q} limit 10"', highlight=False, soft_wrap=True)
+def _prepare_demo_root(out: str) -> None:
+    """A URI root: check it can be written and holds no earlier dataset (its URLs would be stale)."""
+    from collector.store.location import holds
+
+    writable_root(out)
+    if holds(out, "reports") or holds(out, "documents"):
+        raise ConfigError(f"{out} already holds a dataset; choose another --out")
+
+
+def _show_query(out: str) -> None:
+    """The first rows through DuckDB: a glob over a local root; an Arrow table read by the library elsewhere."""
+    from collector.store.location import scheme
+
+    local = scheme(out) is None
+    q = demo_query(Path(out)) if local else (
+        "select agency_name, report_year, s3__new_received__total from reports order by report_year, agency_name")
+    STDOUT.print(f"\n[bold]Dataset:[/] {Path(out).resolve() if local else out}  (reports, cells, findings, documents; "
+                 "raw bytes in raw/)")
+    if local:
+        STDOUT.print("[bold]Read it with DuckDB:[/]")
+        STDOUT.print(f'  duckdb -c "{q} limit 10"', highlight=False, soft_wrap=True)
+    else:
+        STDOUT.print(f'[bold]Read it with the library:[/] Dataset("{out}").read("reports")', highlight=False,
+                     soft_wrap=True)
     try:
         import duckdb
     except ImportError:
         return
     con = duckdb.connect()
+    if not local:
+        from collector.store.dataset import Dataset
+
+        con.register("reports", Dataset(out, repair=False).read("reports"))
     rows = con.execute(f"{q} limit 10").fetchall()
     total = con.execute(f"select count(*) from ({q})").fetchone()
     t = Table(title=f"first rows of {total[0] if total else 0} reports (DuckDB, in-process)", title_justify="left")
@@ -336,23 +377,27 @@ def _show_query(out: Path) -> None:
     STDOUT.print(t)
 
 
-def run_demo(out: Path | None = None, seed: int = 0) -> int:
+def run_demo(out: str | Path | None = None, seed: int = 0) -> int:
     """Start the portal simulator, collect every simulated year from it, show the dataset."""
     from collector.sim import run_simulator
+    from collector.store.location import scheme
 
-    out = out or Path("demo-out")
+    root = str(out or "demo-out")
     try:
-        _prepare_demo_dir(out)
-    except ConfigError as exc:
+        if scheme(root) is None:
+            _prepare_demo_dir(Path(root))
+        else:
+            _prepare_demo_root(root)
+    except CollectorError as exc:
         _error(str(exc))
         return 2
     with run_simulator(seed=seed, scale=1, faults="default") as sim:
         years = sorted({int(t["record"]["report_year"]) for t in sim.truth})
         STDERR.print(f"simulator: {len(sim.portals)} portals, {len(sim.truth)} reports ({years[0]}–{years[-1]}) "
                      f"on {sim.base_url}; some pages fail or are blocked on purpose", highlight=False)
-        code = run_collect_flow(sim.portals_path, out, f"{years[0]}-{years[-1]}", allow_loopback=True)
+        code = run_collect_flow(sim.portals_path, root, f"{years[0]}-{years[-1]}", allow_loopback=True)
     if code == 0:
-        _show_query(out)
+        _show_query(root)
     return code
 
 

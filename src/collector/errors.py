@@ -24,7 +24,9 @@
     │   └── NotAReport              the document is not an annual report
     └── StoreError                  dataset / raw store / crawl state write or read problems
         ├── DiskFull                "No space left on device" (or the quota): the run fails
-        └── ReadOnlyStore           the output root cannot be written (reads still work)
+        ├── ReadOnlyStore           the output root cannot be written (reads still work)
+        └── BadLocation             the output root is no location we can write: unknown scheme,
+                                    missing bucket, refused credentials
 
 Library errors (httpx, pdfplumber, zipfile, lxml...) are converted at the module boundary so
 callers only ever catch these. Every error has a short machine ``code`` that is stored in the
@@ -152,6 +154,10 @@ class DiskFull(StoreError):
 
 class ReadOnlyStore(StoreError):
     code = "read_only"
+
+
+class BadLocation(StoreError):
+    code = "bad_location"
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -27,6 +26,7 @@ from collector.discover import attachment_ext
 from collector.pipeline import SourceContext
 from collector.sink import BatchStats, ParseGroup, store_groups
 from collector.store.dataset import Dataset
+from collector.store.location import holds
 from collector.store.raw import RawStore
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def _latest_documents(ds: Dataset) -> list[dict[str, Any]]:
 def plan_reparse(ws: Workspace, *, years: Iterable[int] | None = None,
                  portal_ids: Iterable[str] | None = None) -> list[ReparseGroup]:
     """Group the stored documents by report page; keep those of ``years`` / ``portal_ids`` whose bytes exist."""
-    if "://" not in ws.root and not (Path(ws.root) / "documents").exists():
+    if not holds(ws.root, "documents"):
         return []
     ds = ws.reader()
     raw = ws.raw

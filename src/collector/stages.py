@@ -28,6 +28,7 @@ from collector.events import emit
 from collector.fetch import FetchSettings
 from collector.runreport import DatasetReport, Discovered, FetchedBatch, RunReport, Span, WrittenBatch
 from collector.sink import BatchStats
+from collector.store.location import has_dataset, scheme
 from collector.workspace import RunContext, Workspace
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def plan_reparse(ws: Workspace, portal_ids: Iterable[str] | None = None) -> list
     """Which stored report pages to re-parse (the run's years; all when none): references only."""
     from collector.reparse import plan_reparse as plan
 
-    if "://" not in ws.root and not Path(ws.root).exists():
+    if not has_dataset(ws.root):
         raise ConfigError(f"{ws.root}: no such dataset")
     groups = plan(ws, years=ws.ctx.years or None, portal_ids=portal_ids)
     emit("planned", count=len(groups))
@@ -107,7 +108,7 @@ def reparse(ws: Workspace, groups: Sequence[Any]) -> WrittenBatch:
 
 def migrate(ws: Workspace) -> int:
     """Rewrite files of an older schema layout in the current one (before a re-parse)."""
-    if "://" not in ws.root and not Path(ws.root).exists():
+    if not has_dataset(ws.root):
         raise ConfigError(f"{ws.root}: no such dataset")
     with ws.writing() as ds:
         return ds.migrate()
@@ -131,11 +132,11 @@ def summarise(ws: Workspace) -> DatasetReport:
     s = summarise_dataset(ws.root)
     html, error = None, None
     try:
-        html = str(write_html(s, Path(ws.root) / "summary.html"))
+        html = str(write_html(s, f"{ws.root}/summary.html"))
     except Exception as exc:  # noqa: BLE001 - the tables still go out without the HTML file
         error = f"the HTML report could not be written: {type(exc).__name__}: {exc}"
         log.warning(error)
-    link = Path(html).as_uri() if html else None
+    link = (html if scheme(html) else Path(html).as_uri()) if html else None
     return DatasetReport(summary_markdown(s, html_link=link), html, error, span=(t0, time.perf_counter()))
 
 

@@ -297,14 +297,11 @@ class Workspace:
 
 
 def _check_writable(out: str) -> str:
-    """Refuse an output root that cannot be written, up front, in one line; the root as the stores take it.
+    """Refuse an output root that cannot be written, up front, in one line; the root as the stores take it
+    (:func:`collector.store.location.check_writable`: a local path made absolute, a URI as given)."""
+    from collector.store.location import check_writable
 
-    The check is part B's (issue #11: ``collector.store.location.check_writable``) once it is on main."""
-    try:
-        from collector.store.location import check_writable  # type: ignore[import-not-found]
-    except ImportError:  # TODO(#11 part B): collector.store.location.check_writable refuses a bad URI
-        return out
-    return str(check_writable(out) or out)
+    return check_writable(out)
 
 
 @atexit.register

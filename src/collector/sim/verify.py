@@ -34,7 +34,12 @@ def read_reports(out_root: str | Path) -> list[dict[str, Any]]:
     import pyarrow.dataset as ds
 
     from collector.schema import reports_schema
+    from collector.store.location import scheme
 
+    if scheme(out_root) is not None:  # an object store: read what the library commits
+        from collector.store.dataset import Dataset
+
+        return Dataset(out_root, repair=False).read("reports").to_pylist()
     path = Path(out_root) / "reports"
     if not path.exists():
         return []

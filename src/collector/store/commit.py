@@ -37,6 +37,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from collector.store.faults import fault_point
+from collector.store.location import makedirs
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Txn:
         staged = f"{self.staging}/{rel}"
         path = f"{self.root}/{staged}"
         fault_point("stage")
-        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+        makedirs(self.fs, path.rsplit("/", 1)[0])
         with self.fs.open_output_stream(path) as out, pq.ParquetWriter(out, table.schema, compression="zstd") as w:
             w.write_table(table)
             if kv:
@@ -131,7 +132,7 @@ class Txn:
                               sorted(self.adds.values(), key=lambda a: a.path), sorted(self.removes))
         name = f"{time.time_ns():020d}-{self.id}.json"
         final = f"{self.root}/{COMMITS}/{name}"
-        self.fs.create_dir(f"{self.root}/{COMMITS}", recursive=True)
+        makedirs(self.fs, f"{self.root}/{COMMITS}")
         fault_point("commit")
         if self.local:  # one rename makes the record appear whole
             tmp = f"{self.root}/{COMMITS}/.{name}.tmp"
@@ -178,7 +179,7 @@ def publish(fs: pafs.FileSystem, root: str, name: str, record: CommitRecord) -> 
         src, dest = f"{root}/{add.staged}", f"{root}/{add.path}"
         fault_point("publish")
         if _exists(fs, src):
-            fs.create_dir(dest.rsplit("/", 1)[0], recursive=True)
+            makedirs(fs, dest.rsplit("/", 1)[0])
             fs.move(src, dest)
         elif not _exists(fs, dest):
             log.error("commit %s names %s, which is neither staged nor published", name, add.path)
@@ -187,7 +188,7 @@ def publish(fs: pafs.FileSystem, root: str, name: str, record: CommitRecord) -> 
         if _exists(fs, f"{root}/{rel}"):
             fs.delete_file(f"{root}/{rel}")
     fault_point("log")
-    fs.create_dir(f"{root}/{LOG}", recursive=True)
+    makedirs(fs, f"{root}/{LOG}")
     if _exists(fs, f"{root}/{COMMITS}/{name}"):
         fs.move(f"{root}/{COMMITS}/{name}", f"{root}/{LOG}/{name}")
     fault_point("cleanup")

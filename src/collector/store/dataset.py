@@ -26,7 +26,8 @@ Guarantees, and how:
   of an older layout are upgraded when read and rewritten in the current one whenever a file is
   rewritten; :meth:`Dataset.migrate` rewrites them all (``collector.store.migrate``).
 
-The root is a local path or any URI pyarrow.fs understands (``s3://…``, ``gs://…``).
+The root is a local path or any URI pyarrow.fs (or fsspec) understands (``s3://…``, ``gs://…``):
+see :mod:`collector.store.location`.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TextIO
 
 import pyarrow as pa
@@ -55,6 +56,8 @@ from collector.errors import ReadOnlyStore, StoreError
 from collector.schema import TableSpec, columns_kv, conform, table_specs
 from collector.store import commit
 from collector.store.faults import fault_point, store_error
+from collector.store.keyindex import FileKeys, KeyIndex, merge_candidates, partition_of
+from collector.store.location import is_local, makedirs, normalise, open_root
 from collector.store.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
@@ -83,18 +86,15 @@ class Dataset:
     """A dataset root; holds the filesystem handle, the writer lock and the open transaction."""
 
     def __init__(self, root: str | os.PathLike[str], *, repair: bool = True, fsync: bool = False) -> None:
-        root = str(root)
-        if "://" in root:
-            self.fs, self.path = pafs.FileSystem.from_uri(root)
-            self.local = isinstance(self.fs, pafs.LocalFileSystem)
-        else:
-            self.fs, self.path, self.local = pafs.LocalFileSystem(), str(Path(root).resolve()), True
-        self.root = root
+        self.root = normalise(root)
+        self.fs, self.path = open_root(self.root)
+        self.local = is_local(self.fs)
         self.specs = table_specs()
         self.fsync = fsync
         self.quarantined: list[dict[str, Any]] = []     # set aside by this instance
         self.unreadable: dict[str, str] = {}            # path -> why, when it could not be moved
         self._txn: commit.Txn | None = None
+        self._index = KeyIndex(self.fs, self.path)
         self._stat: dict[str, tuple[int | None, int | None]] = {}
         self._lock_fh: TextIO | None = None
         self._lock_depth = 0
@@ -110,13 +110,20 @@ class Dataset:
     # -- locking -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """The writer lock (re-entrant); raises :class:`ReadOnlyStore` when the root cannot be written."""
+        """The writer lock (re-entrant); raises :class:`ReadOnlyStore` when the root cannot be written.
+
+        Writers of one process queue on a lock per root (an object store has no lock file: the
+        flows' tasks share a process); a lock file excludes other processes on a local root, and
+        Prefect's writer slot other workers."""
         if self._lock_depth == 0:
+            plock = _process_lock(self.root)
+            plock.acquire()
             try:
-                self.fs.create_dir(self.path, recursive=True)
+                makedirs(self.fs, self.path)
                 if self.local:
                     self._lock_fh = open(os.path.join(self.path, LOCK_NAME), "a+")  # noqa: SIM115
-            except OSError as exc:
+            except (OSError, pa.ArrowException) as exc:
+                plock.release()
                 raise store_error(exc, f"opening the dataset {self.root} for writing") from None
             if self._lock_fh is not None:
                 fcntl.flock(self._lock_fh, fcntl.LOCK_EX)
@@ -125,10 +132,12 @@ class Dataset:
             yield
         finally:
             self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock_fh is not None:
-                fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
-                self._lock_fh.close()
-                self._lock_fh = None
+            if self._lock_depth == 0:
+                if self._lock_fh is not None:
+                    fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+                    self._lock_fh.close()
+                    self._lock_fh = None
+                _process_lock(self.root).release()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[commit.Txn]:
@@ -145,17 +154,20 @@ class Dataset:
             except BaseException as exc:
                 if not txn.committed:
                     txn.abort()
+                    self._index.aborted()
                 self._txn = None
                 if isinstance(exc, OSError | pa.ArrowException):
                     raise store_error(exc, f"writing to {self.root}") from None
                 raise
             self._txn = None
+            self._index.committed(list(txn.adds), list(txn.removes))
             if done is not None:
                 try:
                     commit.publish(self.fs, self.path, *done)
                 except (OSError, pa.ArrowException) as exc:
                     # committed: readers see the batch; the next writer finishes the publish
                     raise store_error(exc, f"publishing a committed batch in {self.root}") from None
+                self._index.persist()
 
     # -- paths -------------------------------------------------------------------------------
     def table_dir(self, table: str) -> str:
@@ -217,8 +229,37 @@ class Dataset:
         if not table.schema.equals(spec.file_schema, check_metadata=True):
             table = upgrade(table, spec)  # also drops metadata read from an older file
         rel = f"{partition_rel}/part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        self._txn.stage(rel, table, kv=columns_kv(spec.name))
+        added = self._txn.stage(rel, table, kv=columns_kv(spec.name))
+        self._index.stage(self._file_keys(spec, rel, table, added.bytes))
         return rel
+
+    def _file_keys(self, spec: TableSpec, rel: str, table: pa.Table, size: int | None) -> FileKeys:
+        keys = self._key_strings(table, spec.key).to_pylist()
+        urls = None
+        if spec.name == "reports":
+            url = pc.coalesce(table.column("canonical_url"), table.column("source_url")).to_pylist()
+            urls = {k: u for k, u in zip(keys, url, strict=True) if u is not None}
+        return FileKeys(rel, table.num_rows, size, frozenset(keys), urls)
+
+    def _read_keys(self, spec: TableSpec) -> Any:
+        """A reader of one file's keys for the index (None when the file is unreadable: set aside)."""
+        cols = list(spec.key) + (["canonical_url", "source_url"] if spec.name == "reports" else [])
+
+        def read(rel: str, path: str) -> FileKeys | None:
+            t = self._read_file(_File(rel, path), cols)
+            return None if t is None else self._file_keys(spec, rel, t, self._stat.get(path, (None, None))[0])
+
+        return read
+
+    def _indexed(self, spec: TableSpec, entries: list[_File]) -> list[FileKeys]:
+        """The keys of each of ``entries`` from the index (a file it does not know is read once)."""
+        return self._index.files(((f.rel, f.path, self._stat.get(f.path, (None, None))[0]) for f in entries),
+                                 self._read_keys(spec))
+
+    def _drop(self, rel: str) -> None:
+        assert self._txn is not None
+        self._txn.remove(rel)
+        self._index.unstage(rel)
 
     def _key_strings(self, table: pa.Table, key: tuple[str, ...]) -> pa.Array:
         if len(key) == 1:
@@ -256,7 +297,31 @@ class Dataset:
             elif data.num_rows:
                 new_files.add(self._stage(data, spec.name))
             replaced = self._remove_keys(spec, remove, keep=new_files)
+            for partition in sorted({partition_of(rel) for rel in new_files}):
+                self._merge_small_files(spec, partition)
         return data.num_rows, replaced
+
+    def _merge_small_files(self, spec: TableSpec, partition: str) -> int:
+        """Merge a partition's files tier by tier (:func:`keyindex.merge_candidates`), in the open
+        transaction; returns the files merged."""
+        merged = 0
+        while True:
+            entries = {f.rel: f for f in self._entries(spec.name) if partition_of(f.rel) == partition}
+            group = merge_candidates(self._indexed(spec, list(entries.values())))
+            if not group:
+                return merged
+            tables = []
+            for fk in group:
+                f = entries[fk.rel]
+                t = self._read_file(f)
+                if t is None:  # unreadable: set aside; try again without it
+                    break
+                tables.append(t if is_current(t.schema, spec) else upgrade(t, spec))
+            else:
+                self._stage(pa.concat_tables(tables, promote_options="default"), partition)
+                for fk in group:
+                    self._drop(fk.rel)
+                merged += len(group)
 
     def _read_file(self, f: _File, columns: list[str] | None = None) -> pa.Table | None:
         """One file's rows, or None when it is unreadable (then it is set aside)."""
@@ -274,9 +339,11 @@ class Dataset:
             return 0
         removed = 0
         key_set = pa.array(sorted(keys), pa.string())
-        for f in self._entries(spec.name):
-            if f.rel in keep:
-                continue
+        entries = {f.rel: f for f in self._entries(spec.name) if f.rel not in keep}
+        for fk in self._indexed(spec, list(entries.values())):
+            if fk.keys.isdisjoint(keys):
+                continue  # the index says the file holds none of them: not read
+            f = entries[fk.rel]
             existing = self._read_file(f, list(spec.key))
             if existing is None:
                 continue
@@ -293,10 +360,9 @@ class Dataset:
         if full is None:
             return 0
         kept = full.filter(pc.invert(mask))
-        assert self._txn is not None
         if kept.num_rows:
             self._stage(kept, f.rel.rsplit("/", 1)[0])
-        self._txn.remove(f.rel)
+        self._drop(f.rel)
         return full.num_rows - kept.num_rows
 
     def write(self, outcomes: Iterable[Any]) -> WriteStats:
@@ -349,14 +415,13 @@ class Dataset:
     def _superseded(self, reports: list[dict[str, Any]]) -> set[str]:
         """Ids of stored reports from the same source URL under a different id (year re-read)."""
         urls = {r.get("canonical_url") or r.get("source_url") for r in reports} - {None}
-        if not urls or not self._entries("reports"):
+        entries = self._entries("reports")
+        if not urls or not entries:
             return set()
         new_ids = {r["report_id"] for r in reports}
-        t = self.read("reports", columns=["report_id", "source_url", "canonical_url"])
         out = set()
-        for rid, su, cu in zip(*(t.column(c).to_pylist() for c in ("report_id", "source_url", "canonical_url")), strict=True):
-            if (cu or su) in urls and rid not in new_ids:
-                out.add(rid)
+        for fk in self._indexed(self.specs["reports"], entries):
+            out.update(rid for rid, url in (fk.urls or {}).items() if url in urls and rid not in new_ids)
         return out
 
     # -- reading -----------------------------------------------------------------------------------
@@ -465,7 +530,7 @@ class Dataset:
                 size = self.fs.get_file_info(f.path).size
                 note = {"path": f.rel, "quarantined_to": dest_rel, "reason": reason, "size": size,
                         "at": datetime.now(UTC).isoformat(timespec="seconds")}
-                self.fs.create_dir(self._abs(dest_rel).rsplit("/", 1)[0], recursive=True)
+                makedirs(self.fs, self._abs(dest_rel).rsplit("/", 1)[0])
                 with self.fs.open_output_stream(self._abs(dest_rel) + ".json") as out:
                     out.write(json.dumps(note, ensure_ascii=False, indent=1).encode())
                 self.fs.move(f.path, self._abs(dest_rel))
@@ -509,6 +574,8 @@ class Dataset:
             fixed += self._remove_temp_files()
             for table in self.specs:
                 for f in self._entries(table):
+                    if self._index.known(f.rel, self._stat.get(f.path, (None, None))[0]):
+                        continue  # read whole when it was indexed, and the same size since
                     reason = self._check_footer(f)
                     if reason:
                         self._set_aside(f, reason)
@@ -540,14 +607,11 @@ class Dataset:
             owner: dict[str, str] = {}
             dup: dict[str, set[str]] = defaultdict(set)
             files = {f.rel: f for f in self._entries(spec.name)}
-            for rel, f in files.items():  # oldest -> newest
-                t = self._read_file(f, list(spec.key))
-                if t is None:
-                    continue
-                for k in self._key_strings(t, spec.key).to_pylist():
-                    if k in owner and owner[k] != rel:
+            for fk in self._indexed(spec, list(files.values())):  # oldest -> newest
+                for k in fk.keys:
+                    if k in owner and owner[k] != fk.rel:
                         dup[owner[k]].add(k)
-                    owner[k] = rel
+                    owner[k] = fk.rel
             for rel, keys in dup.items():
                 fixed += self._remove_keys_in(files[rel], spec, keys)
                 if spec.name == "reports":
@@ -592,8 +656,7 @@ class Dataset:
                     if old is None:
                         continue  # unreadable: set aside by _read_file
                     self._stage(old, f.rel.rsplit("/", 1)[0])
-                    assert self._txn is not None
-                    self._txn.remove(f.rel)
+                    self._drop(f.rel)
                     done += 1
         if done:
             self.write_codebook()
@@ -619,11 +682,19 @@ class Dataset:
                     if combined.num_rows > max_rows:
                         continue
                     self._stage(combined, directory)
-                    assert self._txn is not None
                     for f in files:
-                        self._txn.remove(f.rel)
+                        self._drop(f.rel)
                     merged += len(files)
         return merged
+
+
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(root: str) -> threading.RLock:
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(root, threading.RLock())
 
 
 def _one_line(exc: BaseException) -> str:

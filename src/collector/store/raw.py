@@ -2,21 +2,25 @@
 
 Keeping the exact bytes (not decoded text) means any document can be re-parsed later without
 the network, with a better parser or a different decoding; the sha256 is also the
-``document_sha256`` of the record. Writes are atomic (temp file + ``os.replace``), so a crashed
-process never leaves a half-written body under its final name, and storing the same bytes twice
-is free. ``fsync`` (off by default: it caps a crawl at the disk's sync latency) adds durability
-against power loss; without it, :meth:`RawStore.valid` re-hashes a body before it is trusted
-again (the crawl does so before sending a conditional request for it).
+``document_sha256`` of the record. The root is a local path or a URI (:mod:`collector.store.location`).
+Writes are atomic (a temp file and a rename on a local disk, one PUT on an object store), so a
+crashed process never leaves a half-written body under its final name, and storing the same bytes
+twice is free. ``fsync`` (off by default: it caps a crawl at the disk's sync latency) adds
+durability against power loss on a local disk; without it, :meth:`RawStore.valid` re-hashes a
+body before it is trusted again (the crawl does so before sending a conditional request for it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.fs as pafs
+
 from collector.store.faults import store_error
+from collector.store.location import is_local, normalise, open_root, write_file
 
 
 def sha256_hex(data: bytes) -> str:
@@ -33,15 +37,26 @@ def raw_relpath(sha256: str) -> str:
 class RawStore:
     relpath = staticmethod(raw_relpath)
 
-    def __init__(self, out_root: str | Path, fsync: bool = False) -> None:
-        self.root = Path(out_root)
+    def __init__(self, out_root: str | os.PathLike[str], fsync: bool = False) -> None:
+        self.uri = normalise(out_root)
+        self.fs, self.base = open_root(self.uri)
+        self.local = is_local(self.fs)
+        self.root = Path(self.base) if self.local else self.uri  # kept for messages and local callers
         self.fsync = fsync
 
-    def path(self, sha256: str) -> Path:
-        return self.root / raw_relpath(sha256)
+    def _abs(self, sha256: str) -> str:
+        return f"{self.base}/{raw_relpath(sha256)}"
+
+    def path(self, sha256: str) -> Path | str:
+        """Where the body is: a local :class:`Path`, or the object's path on the root's filesystem."""
+        return Path(self._abs(sha256)) if self.local else self._abs(sha256)
+
+    def _size(self, sha256: str) -> int | None:
+        info = self.fs.get_file_info(self._abs(sha256))
+        return info.size if info.type == pafs.FileType.File else None
 
     def exists(self, sha256: str | None) -> bool:
-        return bool(sha256) and self.path(sha256).is_file()  # type: ignore[arg-type]
+        return bool(sha256) and self._size(sha256) is not None  # type: ignore[arg-type]
 
     def put(self, data: bytes) -> str:
         """Store ``data``; return its path relative to the output root (``raw/ab/cd/<sha256>``)."""
@@ -51,29 +66,17 @@ class RawStore:
         """Store ``data``; return ``(sha256, relative path)``. Idempotent."""
         sha = sha256_hex(data)
         rel = raw_relpath(sha)
-        dest = self.root / rel
-        if dest.is_file() and dest.stat().st_size == len(data):
-            return sha, rel
-        tmp = None
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                if self.fsync:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        except BaseException as exc:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):  # a full disk or a read-only root: one clear line
-                raise store_error(exc, f"storing a {len(data)}-byte document in {self.root / 'raw'}") from None
-            raise
+            if self._size(sha) == len(data):
+                return sha, rel
+            write_file(self.fs, self._abs(sha), data, fsync=self.fsync)
+        except (OSError, pa.ArrowException) as exc:  # a full disk or a read-only root: one clear line
+            raise store_error(exc, f"storing a {len(data)}-byte document in {self.uri}/raw") from None
         return sha, rel
 
     def get(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        with self.fs.open_input_stream(self._abs(sha256)) as fh:
+            return fh.read()
 
     def valid(self, sha256: str | None) -> bool:
         """The body is there and still hashes to its name (not truncated by a power loss)."""

@@ -121,8 +121,17 @@ def render_html(s: DatasetSummary) -> str:
                               bundle=vega_bundle(), font=FONT)
 
 
-def write_html(s: DatasetSummary, path: str | Path) -> Path:
-    """Render and write atomically (a reader never sees half a report); returns the absolute path."""
+def write_html(s: DatasetSummary, path: str | Path) -> Path | str:
+    """Render and write atomically (a reader never sees half a report); returns the absolute path
+    (or the URI, for a file on an object store)."""
+    from collector.store.location import scheme
+
+    if scheme(path) is not None:
+        from collector.store.location import open_root, write_file
+
+        fs, where = open_root(str(path))
+        write_file(fs, where, render_html(s).encode("utf-8"))
+        return str(path)
     target = Path(path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
