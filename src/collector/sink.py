@@ -83,7 +83,7 @@ class BatchStats:
 def parse_group(raw: RawStore | str, group: ParseGroup) -> list[Outcome]:
     """Parse one group from the raw store (pure but for reading the bytes; a document whose
     bytes are gone is a recorded failure)."""
-    return parallel.parse_group(str(raw.root if isinstance(raw, RawStore) else raw), group.docs)
+    return parallel.parse_group(str(raw.uri if isinstance(raw, RawStore) else raw), group.docs)
 
 
 def store_groups(ws: Workspace, groups: Iterable[ParseGroup], *, extra: Sequence[Outcome] = (),
@@ -132,7 +132,7 @@ def store_groups(ws: Workspace, groups: Iterable[ParseGroup], *, extra: Sequence
 
     todo = list(groups)
     # CPU-bound parsing in worker processes fed by sha256s; outcomes come back in order
-    for g, outcomes in zip(todo, parallel.parse_groups(ws.raw.root, [g.docs for g in todo]), strict=True):
+    for g, outcomes in zip(todo, parallel.parse_groups(ws.raw.uri, [g.docs for g in todo]), strict=True):
         st.processed += 1
         st.documents += len(outcomes)
         for o in outcomes:
