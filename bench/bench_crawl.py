@@ -52,6 +52,8 @@ def crawl_child(portals_file: str, out: str, mode: str) -> None:
     from collector.config import load_portals
     from collector.fetch import FetchSettings
 
+    imported = {"modules_after_import": len(sys.modules),
+                "rss_after_import_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     portals = load_portals(portals_file)
     settings = FetchSettings.for_tests(read_timeout=10.0, total_timeout=30.0)
     t0 = time.perf_counter()
@@ -63,6 +65,7 @@ def crawl_child(portals_file: str, out: str, mode: str) -> None:
         "pages_per_s": round(s.requests / dt, 1), "found": tot["found"], "documents": tot["documents"],
         "failed": tot["failed"], "records": tot["records"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **imported, "modules_at_end": len(sys.modules),
     }))
 
 
@@ -101,7 +104,8 @@ def main() -> None:
                     runs.append(row)
                     print(f"{mode:8s} portals={row['portals']:3d} requests={row['requests']:5d} "
                           f"{row['seconds']:6.2f}s {row['pages_per_s']:7.1f} pages/s "
-                          f"peak RSS {row['peak_rss_mb']:.0f} MB  records={row['records']}", flush=True)
+                          f"peak RSS {row['peak_rss_mb']:.0f} MB (imports {row['rss_after_import_mb']:.0f} MB, "
+                          f"{row['modules_after_import']} modules) records={row['records']}", flush=True)
         finally:
             server.stdin.close()  # type: ignore[union-attr]
             server.wait(timeout=30)
@@ -113,6 +117,8 @@ def main() -> None:
         "crawl_pages_per_s_min": min(r["pages_per_s"] for r in crawl_runs),
         "meets_target": all(r["pages_per_s"] >= TARGET_PAGES_PER_S for r in crawl_runs),
         "rss_growth_mb": round(crawl_runs[-1]["peak_rss_mb"] - crawl_runs[0]["peak_rss_mb"], 1),
+        "crawl_peak_rss_mb_max": max(r["peak_rss_mb"] for r in crawl_runs), "target_crawl_peak_rss_mb": 80,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
     dest = HERE / "results" / "crawl.json"
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,30 @@
-"""End to end: the demo-sized corpus through the Prefect collect flow; reports/s and orchestration share.
+"""End to end, honestly: the collect flow, the same work without Prefect, and a bare parse of the same documents.
 
-Run: ``python bench/bench_e2e.py [--repeat 2] [--skip-demo]``. Writes ``bench/results/e2e.json``.
+Run: ``python bench/bench_e2e.py [--scales 2,8,16] [--demo]``. Writes ``bench/results/e2e.json``.
 
-Three measurements, each against a fresh simulator (same seed, so the same 65 reports, five
-years, with the default faults: 5xx, resets, slow and truncated answers, 429s, a blocked portal):
+For each simulator scale (seed 0, report years 2019–2023, no faults, HTML report pages only —
+a DOC attachment costs a LibreOffice start, which would swamp what is compared here), in one run:
 
-* ``library`` — ``collector.collect`` called directly: the same stages, no orchestration.
-* ``flow`` — ``collect_flow`` as a Prefect flow run on the embedded API (what ``xxgk collect`` runs).
-  Orchestration share = (flow wall - time covered by at least one library call) / flow wall,
-  where the library calls are the spans the stages (``collector.stages``: discover, fetch, write,
-  compact, summarise) time around their work: the time in which no library code ran at all.
-  The flow-vs-library wall difference is reported too.
-* ``demo`` — ``xxgk demo`` as a user runs it (subprocess, new Prefect home: includes the API's
-  start and its database migrations), the quick-start figure; target under 60 s.
+* ``flow`` — ``collect_flow`` as a Prefect flow run on the embedded API (what ``xxgk collect``
+  runs), politeness off. The client (the flow-run process) and the embedded API (its server
+  subprocess) are measured separately; the API's start is not counted in the flow's wall time.
+  Orchestration share = (flow wall - time covered by at least one library call) / flow wall.
+* ``library`` — ``collector.collect`` called directly (the same fetch, parse and store,
+  on one event loop, no Prefect), politeness off.
+* ``library_one_process`` — the library path again with ``XXGK_PARSE_WORKERS=1`` (parsing in the
+  calling process, as before issue #13): ``pool_speedup`` = its wall time / the library's.
+* ``bare_parse`` — every document of the library run's ``documents`` table, read back from its raw store and
+  parsed one after the other with ``process_document`` in one process (what ``xxgk parse`` does):
+  the CPU-bound floor the other two are compared with.
+
+Each runs in a fresh child process (so its peak RSS is its own), against a simulator serving
+from another process (so the simulator's CPU is not counted). Figures: wall seconds, reports/s,
+CPU seconds (user + system), peak RSS; the client (the calling process) and ``parse_workers`` (the
+parse pool's fork server and workers, issue #13: ``XXGK_PARSE_WORKERS``) apart. ``flow_vs_bare`` and ``library_vs_bare`` are wall-time
+ratios (issue #13: collect at most 1.3x a bare parse). The load average is recorded: the machine
+is shared, so compare ratios from one run, not absolute figures across runs.
+
+``--demo`` also times ``xxgk demo`` as a user runs it (new Prefect home: API start and migrations).
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,18 +44,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.env import quiet_env  # noqa: E402
-
-quiet_env()
-
-from flows.collect import collect_flow  # noqa: E402
-
-from collector import collect  # noqa: E402
-from collector.cli_flows import embedded_api  # noqa: E402
-from collector.sim import run_simulator  # noqa: E402
-from collector.sim.verify import verify  # noqa: E402
-
 SEED, YEARS = 0, [2019, 2020, 2021, 2022, 2023]
+TARGET_FLOW_VS_BARE = 1.3
 
 
 def union_seconds(spans: list[tuple[float, float]]) -> float:
@@ -58,82 +61,213 @@ def union_seconds(spans: list[tuple[float, float]]) -> float:
     return total
 
 
-def run_library() -> dict[str, Any]:
-    with run_simulator(seed=SEED, scale=1, faults="default") as sim, tempfile.TemporaryDirectory() as out:
-        t0 = time.perf_counter()
-        s = collect(sim.portals, YEARS, out, allow_loopback=True)
-        wall = time.perf_counter() - t0
-        records = sum(p.records for p in s.portals)
-        assert verify(out, [t for t in sim.truth if t["record"]["report_year"] in YEARS]).ok
-    return {"wall_seconds": round(wall, 2), "records": records, "reports_per_s": round(records / wall, 2)}
+def _self_usage() -> dict[str, float]:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_seconds": round(ru.ru_utime + ru.ru_stime, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1)}
 
 
-def run_flow() -> dict[str, Any]:
-    with run_simulator(seed=SEED, scale=1, faults="default") as sim, tempfile.TemporaryDirectory() as out:
+def _process_usage(pid: int) -> dict[str, float]:
+    """CPU seconds and peak RSS (VmHWM) of another live process (Linux /proc)."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    cpu = proc.cpu_times()
+    cpu_s = cpu.user + cpu.system + cpu.children_user + cpu.children_system
+    hwm = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            hwm = int(line.split()[1]) / 1024
+    return {"cpu_seconds": round(cpu_s, 2), "peak_rss_mb": round(hwm, 1)}
+
+
+def _workers_usage(exclude: set[int] = frozenset()) -> dict[str, float]:  # type: ignore[assignment]
+    """The parse pool's processes (fork server and workers, alive until exit): summed CPU and peak RSS."""
+    import psutil
+
+    usage = [_process_usage(c.pid) for c in psutil.Process().children(recursive=True)
+             if c.pid not in exclude and c.is_running()]
+    return {"cpu_seconds": round(sum(u["cpu_seconds"] for u in usage), 2),
+            "peak_rss_mb": round(sum(u["peak_rss_mb"] for u in usage), 1), "processes": len(usage)}
+
+
+# -- children ------------------------------------------------------------------------------------------
+
+def serve(scale: int, portals_file: str) -> None:
+    """Child: the simulator, until stdin closes."""
+    from collector.config import portals_to_yaml
+    from collector.sim import Simulator
+
+    sim = Simulator(seed=SEED, scale=scale, faults=None, formats=set()).start()
+    portals = [p.model_copy(update={"max_pages": 10_000}) for p in sim.portals]
+    Path(portals_file).write_text(portals_to_yaml(portals), "utf-8")
+    print("READY", json.dumps({"reports": len(sim.truth)}), flush=True)
+    sys.stdin.read()
+    sim.stop()
+
+
+def child_flow(portals_file: str, out: str) -> dict[str, Any]:
+    from flows.env import quiet_env
+
+    quiet_env()
+    import psutil
+    from flows.collect import collect_flow
+
+    from collector.cli_flows import embedded_api
+
+    t_api = time.perf_counter()
+    with embedded_api() as api:
+        api_start = time.perf_counter() - t_api
+        api_pids = [c.pid for c in psutil.Process().children(recursive=True)]
         t0 = time.perf_counter()
-        s = collect_flow(portals_file=str(sim.portals_path), out=out, years=YEARS, allow_loopback=True)
+        s = collect_flow(portals_file=portals_file, out=out, years=YEARS, allow_loopback=True, polite=False)
         wall = time.perf_counter() - t0
-        assert verify(out, [t for t in sim.truth if t["record"]["report_year"] in YEARS]).ok
+        api_usage = [_process_usage(pid) for pid in api_pids if psutil.pid_exists(pid)]
+        workers = _workers_usage(set(api_pids))
     spans = [tuple(x) for x in s["spans"]]
     busy = union_seconds(spans)
     records = s["totals"]["records"]
-    head = min(a for a, _ in spans) - t0   # flow run created and started, portals loaded
-    tail = t0 + wall - max(b for _, b in spans)  # report, artifacts, flow run finished
     return {"wall_seconds": round(wall, 2), "records": records, "reports_per_s": round(records / wall, 2),
-            "library_busy_seconds": round(busy, 2), "library_summed_seconds": round(sum(b - a for a, b in s["spans"]), 2),
-            "orchestration_seconds": round(wall - busy, 2), "orchestration_share": round((wall - busy) / wall, 3),
-            "orchestration_breakdown_seconds": {"before_first_task": round(head, 2), "after_last_task": round(tail, 2),
-                                                "between_tasks": round(wall - busy - head - tail, 2)},
-            "task_calls": len(s["spans"])}
+            "client": _self_usage(), "parse_workers": workers,
+            "api": {"cpu_seconds": round(sum(u["cpu_seconds"] for u in api_usage), 2),
+                    "peak_rss_mb": round(sum(u["peak_rss_mb"] for u in api_usage), 1),
+                    "processes": len(api_usage), "start_seconds": round(api_start, 2),
+                    "where": "embedded" if "127.0.0.1" in api else "configured server"},
+            "orchestration_share": round((wall - busy) / wall, 3),
+            "library_summed_seconds": round(sum(b - a for a, b in spans), 2), "task_calls": len(spans)}
 
 
-def run_demo() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "XXGK_"))}
-        env["PREFECT_HOME"] = str(Path(tmp) / "prefect-home")
-        xxgk = str(Path(sys.executable).with_name("xxgk"))
-        out: dict[str, Any] = {}
-        for label in ("cold", "warm"):  # cold: a new Prefect database is created and migrated
-            t0 = time.perf_counter()
-            res = subprocess.run([xxgk, "demo", "--out", str(Path(tmp) / "demo-out")], env=env, cwd=tmp,
-                                 capture_output=True, text=True, timeout=600)
-            out[f"{label}_seconds"] = round(time.perf_counter() - t0, 2)
-            out[f"{label}_exit_code"] = res.returncode
+def child_library(portals_file: str, out: str) -> dict[str, Any]:
+    from collector import collect
+    from collector.config import load_portals
+    from collector.fetch import FetchSettings
+
+    portals = load_portals(portals_file)
+    t0 = time.perf_counter()
+    s = collect(portals, YEARS, out, allow_loopback=True, settings=FetchSettings(polite=False, allow_loopback=True))
+    wall = time.perf_counter() - t0
+    records = s.totals()["records"]
+    return {"wall_seconds": round(wall, 2), "records": records, "reports_per_s": round(records / wall, 2),
+            "requests": s.requests, "client": _self_usage(), "parse_workers": _workers_usage()}
+
+
+def child_bare(out: str) -> dict[str, Any]:
+    """Every raw document of ``out`` through ``process_document``, one after the other."""
+    from collector.pipeline import SourceContext, process_document
+    from collector.store.dataset import Dataset
+    from collector.store.raw import RawStore
+
+    # the documents the crawl stored a row for (its raw store can hold more: pages it fetched but did not keep)
+    docs = Dataset(out).read("documents").to_pylist()
+    raw = RawStore(out)
+    paths = sorted({raw.path(d["document_sha256"]) for d in docs if d["document_sha256"]})
+    t0 = time.perf_counter()
+    records = 0
+    for p in paths:
+        o = process_document(p.read_bytes(), SourceContext(source_url=f"https://bench.example.gov.cn/{p.name}.html"))
+        records += o.record is not None
+    wall = time.perf_counter() - t0
+    return {"wall_seconds": round(wall, 2), "documents": len(paths), "records": records,
+            "reports_per_s": round(records / wall, 2), "client": _self_usage()}
+
+
+# -- parent --------------------------------------------------------------------------------------------
+
+def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    res = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env,
+                         timeout=1800)
+    if res.returncode != 0:
+        raise SystemExit(f"child {args[0]} failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def run_scale(scale: int, tmp: Path, env: dict[str, str]) -> dict[str, Any]:
+    portals_file = tmp / f"portals-{scale}.yaml"
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(scale), str(portals_file)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None and server.stdin is not None
+    line = server.stdout.readline()
+    if not line.startswith("READY"):
+        raise SystemExit(f"simulator did not start: {line!r}")
+    load_before = os.getloadavg()
+    try:
+        flow = _child(["flow", str(portals_file), str(tmp / f"flow-{scale}")], env)
+        library = _child(["library", str(portals_file), str(tmp / f"lib-{scale}")], env)
+        one_process = _child(["library", str(portals_file), str(tmp / f"lib1-{scale}")],
+                             {**env, "XXGK_PARSE_WORKERS": "1"})
+        bare = _child(["bare", str(tmp / f"lib-{scale}")], env)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=60)
+    row = {"scale": scale, "flow": flow, "library": library, "library_one_process": one_process, "bare_parse": bare,
+           "flow_vs_bare": round(flow["wall_seconds"] / bare["wall_seconds"], 2),
+           "library_vs_bare": round(library["wall_seconds"] / bare["wall_seconds"], 2),
+           "flow_vs_library": round(flow["wall_seconds"] / library["wall_seconds"], 2),
+           "pool_speedup": round(one_process["wall_seconds"] / library["wall_seconds"], 2),
+           "load_average": {"before": [round(x, 2) for x in load_before],
+                            "after": [round(x, 2) for x in os.getloadavg()]}}
+    print(f"scale {scale:2d}: flow {flow['wall_seconds']:6.1f}s ({flow['reports_per_s']:5.1f}/s, "
+          f"client {flow['client']['cpu_seconds']:.1f} CPU s / {flow['client']['peak_rss_mb']:.0f} MB, "
+          f"API {flow['api']['cpu_seconds']:.1f} CPU s / {flow['api']['peak_rss_mb']:.0f} MB)  "
+          f"library {library['wall_seconds']:6.1f}s ({library['reports_per_s']:5.1f}/s, "
+          f"{library['client']['cpu_seconds']:.1f} CPU s / {library['client']['peak_rss_mb']:.0f} MB)  "
+          f"bare parse {bare['wall_seconds']:6.1f}s ({bare['reports_per_s']:5.1f}/s, "
+          f"{bare['client']['peak_rss_mb']:.0f} MB)  flow/bare {row['flow_vs_bare']:.2f}x  "
+          f"library/bare {row['library_vs_bare']:.2f}x  "
+          f"library with 1 parse process {one_process['wall_seconds']:.1f}s (pool speedup {row['pool_speedup']:.2f}x)  load {load_before[0]:.1f}", file=sys.stderr, flush=True)
+    return row
+
+
+def run_demo(tmp: Path) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "XXGK_"))}
+    env["PREFECT_HOME"] = str(tmp / "demo-prefect-home")
+    xxgk = str(Path(sys.executable).with_name("xxgk"))
+    out: dict[str, Any] = {}
+    for label in ("cold", "warm"):  # cold: a new Prefect database is created and migrated
+        t0 = time.perf_counter()
+        res = subprocess.run([xxgk, "demo", "--out", str(tmp / "demo-out")], env=env, cwd=tmp,
+                             capture_output=True, text=True, timeout=600)
+        out[f"{label}_seconds"] = round(time.perf_counter() - t0, 2)
+        out[f"{label}_exit_code"] = res.returncode
     return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=2, help="flow/library runs each; the best is kept")
-    ap.add_argument("--skip-demo", action="store_true")
-    args = ap.parse_args()
-
-    t0 = time.perf_counter()
-    with embedded_api() as api:
-        api_start = time.perf_counter() - t0
-        flows = [run_flow() for _ in range(args.repeat)]
-    libs = [run_library() for _ in range(args.repeat)]
-    flow = min(flows, key=lambda r: r["wall_seconds"])
-    lib = min(libs, key=lambda r: r["wall_seconds"])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scales", default="2,8,16", help="simulator scales (agencies per portal = 3 x scale)")
+    ap.add_argument("--demo", action="store_true", help="also time `xxgk demo` from a new Prefect home")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "e2e.json")
+    ap.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.serve:
+        serve(int(a.serve[0]), a.serve[1])
+        return
+    if a.child:
+        kind, *rest = a.child
+        fn = {"flow": child_flow, "library": child_library, "bare": child_bare}[kind]
+        print(json.dumps(fn(*rest)))
+        return
+    scales = [int(x) for x in a.scales.split(",") if x.strip()]
+    with tempfile.TemporaryDirectory(prefix="xxgk-e2e-") as tmp_s:
+        tmp = Path(tmp_s)
+        env = dict(os.environ, PREFECT_HOME=str(tmp / "prefect-home"))
+        env.pop("PREFECT_API_URL", None)  # the embedded API, measured as its own process
+        rows = [run_scale(s, tmp, env) for s in scales]
+        demo = run_demo(tmp) if a.demo else None
     result: dict[str, Any] = {
-        "corpus": {"simulator_seed": SEED, "reports": flow["records"], "years": YEARS, "faults": "default"},
-        "flow": flow,
-        "library": lib,
-        "flow_vs_library_extra_seconds": round(flow["wall_seconds"] - lib["wall_seconds"], 2),
-        "embedded_api_start_seconds": round(api_start, 2),
-        "api": "embedded" if "127.0.0.1" in api else "configured server",
-        "runs": {"flow_wall_seconds": [r["wall_seconds"] for r in flows],
-                 "library_wall_seconds": [r["wall_seconds"] for r in libs]},
-        "targets": {"demo_seconds": 60, "orchestration_share": 0.15},
+        "benchmark": "e2e", "corpus": {"simulator_seed": SEED, "years": YEARS, "faults": None,
+                                       "attachments": "none (HTML report pages)", "politeness": "off"},
+        "scales": rows,
+        "targets": {"flow_vs_bare": TARGET_FLOW_VS_BARE, "demo_seconds": 60},
         "machine": {"python": platform.python_version(), "cpu": platform.machine(), "cpus": os.cpu_count(),
-                    "load_avg_1m": round(os.getloadavg()[0], 2),
-                    "task_runner": os.environ.get("XXGK_TASK_RUNNER", "threads")},
+                    "task_runner": os.environ.get("XXGK_TASK_RUNNER", "threads"),
+                    "task_workers": os.environ.get("XXGK_TASK_WORKERS", "6")},
     }
-    if not args.skip_demo:
-        result["demo"] = run_demo()
-    out = ROOT / "bench" / "results" / "e2e.json"
-    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=1, ensure_ascii=False))
+    if demo is not None:
+        result["demo"] = demo
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {a.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class Document:
         for b in self.blocks:
             if isinstance(b, Paragraph):
                 out.append(b.text)
+            elif not b.copies:
+                out.extend("\t".join(row) for row in b.rows)
             else:
                 for r, row in enumerate(b.rows):
                     out.append("\t".join("" if (r, c) in b.copies else cell for c, cell in enumerate(row)))
@@ -111,7 +113,8 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
                 c += 1
             rowspan = max(1, min(rowspan, nrows - r))
             colspan = max(1, min(colspan, 64))
-            for dr in range(rowspan):
+            # only later rows look slots up: this row's own cells move c past theirs
+            for dr in range(1, rowspan):
                 for dc in range(colspan):
                     taken.add((r + dr, c + dc))
             out.append((r, c, rowspan, colspan, text))
@@ -123,13 +126,15 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
 def grid_from_spans(cells: list[list[tuple[str, int, int]]], where: str = "") -> Table:
     """Resolve rows of ``(text, rowspan, colspan)`` into a rectangular :class:`Table` (copies marked)."""
     placed, width = span_positions(cells)
-    grid: dict[tuple[int, int], str] = {}
+    rows = [[""] * width for _ in cells]
     copies: set[tuple[int, int]] = set()
     for r, c, rowspan, colspan, text in placed:
+        if rowspan == 1 and colspan == 1:
+            rows[r][c] = text
+            continue
         for dr in range(rowspan):
             for dc in range(colspan):
-                grid[(r + dr, c + dc)] = text
+                rows[r + dr][c + dc] = text
                 if dr or dc:
                     copies.add((r + dr, c + dc))
-    rows = [[grid.get((r, c), "") for c in range(width)] for r in range(len(cells))]
     return Table(rows=rows, copies=copies, where=where)

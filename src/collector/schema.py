@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from collector.errors import StoreError
 
@@ -117,10 +118,17 @@ class ColumnDoc:
         return d
 
 
-_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(), "int64": pa.int64(), "int32": pa.int32(), "float64": pa.float64(), "bool": pa.bool_(),
-    "date32": pa.date32(), "timestamp[us, tz=UTC]": pa.timestamp("us", tz="UTC"), "list<string>": pa.list_(pa.string()),
-}
+@cache
+def _types() -> dict[str, pa.DataType]:
+    # pyarrow loads here, not on import: the parser reads the field list from this module and a
+    # parse worker or a crawl never builds an Arrow schema (issue #13)
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(), "int64": pa.int64(), "int32": pa.int32(), "float64": pa.float64(), "bool": pa.bool_(),
+        "date32": pa.date32(), "timestamp[us, tz=UTC]": pa.timestamp("us", tz="UTC"),
+        "list<string>": pa.list_(pa.string()),
+    }
 
 
 _STRUCT_LIST = re.compile(r"list<struct<((?:\w+: string)(?:, \w+: string)*)>>")
@@ -128,10 +136,13 @@ _STRUCT_LIST = re.compile(r"list<struct<((?:\w+: string)(?:, \w+: string)*)>>")
 
 def arrow_type(name: str) -> pa.DataType:
     """An Arrow type as the schema file writes it (``int64``, ``list<struct<title: string, text: string>>``)."""
-    if name in _TYPES:
-        return _TYPES[name]
+    types = _types()
+    if name in types:
+        return types[name]
     m = _STRUCT_LIST.fullmatch(name)
     if m:  # a list of objects (legacy text.sections): a list of structs of strings
+        import pyarrow as pa
+
         return pa.list_(pa.struct([(f.split(":")[0], pa.string()) for f in m.group(1).split(", ")]))
     raise StoreError(f"schema file: unknown column type {name!r}")
 
@@ -152,6 +163,8 @@ class TableSpec:
 
 
 def _field(col: ColumnDoc) -> pa.Field:
+    import pyarrow as pa
+
     meta = {"description": col.description, "label_zh": col.label_zh}
     if col.unit:
         meta["unit"] = col.unit
@@ -167,6 +180,8 @@ def table_docs() -> dict[str, tuple[str, tuple[ColumnDoc, ...]]]:
 
 @cache
 def _specs() -> dict[str, TableSpec]:
+    import pyarrow as pa
+
     out = {}
     for name, t in json_schema()["x-tables"].items():
         desc, cols = table_docs()[name]
@@ -177,6 +192,8 @@ def _specs() -> dict[str, TableSpec]:
 
 @cache
 def _file_schema(table: str) -> pa.Schema:
+    import pyarrow as pa
+
     spec = _specs()[table]
     cols = [c for c in spec.columns if c.name != spec.partition]
     meta = dict(spec.schema.metadata)
@@ -207,6 +224,8 @@ def reports_schema() -> pa.Schema:
 
 def conform(rows: list[dict[str, Any]], schema: pa.Schema, table: str) -> pa.Table:
     """Build an Arrow table from row dicts; a key the schema does not know is an error."""
+    import pyarrow as pa
+
     names = set(schema.names)
     for row in rows:
         unknown = set(row) - names

@@ -7,7 +7,9 @@ reports with and without figures, rows written — are counted the same way on e
 on the way (from the outcomes written), never by re-reading what was just written.
 
 :func:`parse_group` is a pure function over references (the raw store root and sha256s), so a
-process pool can map it over a batch (#13); :func:`store_groups` writes and marks the crawl state.
+process pool maps it over a batch (:mod:`collector.parallel`, #13: parsing holds the GIL, so it
+runs in processes sized to the machine); :func:`store_groups` writes, in order, and marks the
+crawl state.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from collector.pipeline import Outcome, SourceContext, process_candidate
+from collector import parallel
+from collector.pipeline import Outcome, SourceContext
 from collector.store.raw import RawStore
 
 if TYPE_CHECKING:
@@ -78,9 +81,9 @@ class BatchStats:
 
 
 def parse_group(raw: RawStore | str, group: ParseGroup) -> list[Outcome]:
-    """Parse one group from the raw store (pure but for reading the bytes)."""
-    store = raw if isinstance(raw, RawStore) else RawStore(raw)
-    return process_candidate([(store.get(sha), ctx) for sha, ctx in group.docs])
+    """Parse one group from the raw store (pure but for reading the bytes; a document whose
+    bytes are gone is a recorded failure)."""
+    return parallel.parse_group(str(raw.uri if isinstance(raw, RawStore) else raw), group.docs)
 
 
 def store_groups(ws: Workspace, groups: Iterable[ParseGroup], *, extra: Sequence[Outcome] = (),
@@ -127,8 +130,9 @@ def store_groups(ws: Workspace, groups: Iterable[ParseGroup], *, extra: Sequence
         marks.clear()
         failed.clear()
 
-    for g in groups:
-        outcomes = parse_group(ws.raw, g)
+    todo = list(groups)
+    # CPU-bound parsing in worker processes fed by sha256s; outcomes come back in order
+    for g, outcomes in zip(todo, parallel.parse_groups(ws.raw.uri, [g.docs for g in todo]), strict=True):
         st.processed += 1
         st.documents += len(outcomes)
         for o in outcomes:

@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 
 from collector.errors import UnsupportedFormat
-from collector.extract.charset import strip_controls
+from collector.extract.charset import has_controls, strip_controls
 from collector.extract.docx import docx_to_document
 from collector.extract.html import html_to_document
 from collector.extract.limits import DEFAULT_LIMITS, check_size
@@ -61,7 +62,8 @@ def sanitize(doc: Document) -> Document:
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             block.text = strip_controls(block.text, " ")  # a block stays one line
-        elif isinstance(block, Table):
+        elif isinstance(block, Table) and has_controls("".join(chain.from_iterable(block.rows))):
+            # one search per table, not one per cell: almost every table is clean
             block.rows = [[strip_controls(c, " ") for c in row] for row in block.rows]
     for key, value in doc.meta.items():
         if isinstance(value, str):

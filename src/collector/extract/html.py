@@ -9,14 +9,16 @@ around every digit, ``<br>`` inside labels) collapses into plain cell text.
 lxml's own tree, not BeautifulSoup's: the same libxml2 parse at a quarter of the memory (a bs4
 tree costs ~25x the page, 250x for tag soup, 90x for a page of NULs); with the guards of
 :func:`~collector.extract.limits.check_markup` the whole path stays within ~20x its input
-(``bench/bench_memory.py``).
+(``bench/bench_memory.py``). Plain ``etree`` elements, not ``lxml.html``'s: its element classes
+are chosen by a Python callback for every node touched (a third of the extraction time on
+Word-pasted pages).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-import lxml.html
 from lxml import etree
 
 from collector.errors import CorruptFile, UnsupportedFormat
@@ -38,9 +40,12 @@ _META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "Keywords", "Descript
                "firstpublishedtime", "publishdate", "author")
 _WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 MAX_TABLE_CELLS = 20_000
+_RANKS: dict[str, int] = {sel: i for i, sel in enumerate(BODY_SELECTORS)}
+PAGE_TEXT_CHARS = 6000  # text around the article body kept for the metadata readers
+
 
 # no_network: never fetch a DTD; comments and PIs are dropped by the parser, not walked.
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -67,9 +72,11 @@ def str_to_document(html: str, *, encoding: str | None = None, source_url: str |
     html = _XML_DECL.sub("", _INLINE_TAGS.sub("", html), count=1)
     check_markup(html, lim, size)
     try:
-        root = lxml.html.document_fromstring(html, parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:  # "Document is empty"; control characters
+        root = etree.fromstring(html, _PARSER)
+    except (etree.ParserError, ValueError) as exc:  # control characters
         raise UnsupportedFormat(f"HTML page has no body text ({exc})") from None
+    if root is None:
+        raise UnsupportedFormat("HTML page has no body text (Document is empty)")
     del html
     # script/style text is never content (nor counted when choosing the body); their tails are
     etree.strip_elements(root, *_NO_TEXT, with_tail=False)
@@ -90,7 +97,7 @@ def str_to_document(html: str, *, encoding: str | None = None, source_url: str |
     page_body = root.find("body")
     # Text outside the article body (metadata blocks: 索引号, 发布日期) is kept for the parser.
     if page_body is not None and body is not page_body:
-        meta["page_text"] = "\n".join(_strings(page_body))[:6000]
+        meta["page_text"] = _joined_prefix(_strings(page_body), PAGE_TEXT_CHARS)
     walker = _Walker(lim)
     walker.walk(body)
     walker.flush()
@@ -99,28 +106,48 @@ def str_to_document(html: str, *, encoding: str | None = None, source_url: str |
     return Document(blocks=walker.blocks, media_type="html", extractor="lxml", meta=meta)
 
 
-def _strings(el: etree._Element) -> list[str]:
+def _strings(el: etree._Element) -> Iterator[str]:
     """Stripped, non-empty text nodes (bs4's ``get_text(sep, strip=True)``)."""
-    return [s for s in (t.strip() for t in el.itertext()) if s]
+    return (s for s in (t.strip() for t in el.itertext()) if s)
+
+
+def _joined_prefix(strings: Iterator[str], limit: int) -> str:
+    """``"\n".join(strings)[:limit]`` without reading the strings past the limit."""
+    taken: list[str] = []
+    total = -1
+    for s in strings:
+        taken.append(s)
+        total += len(s) + 1
+        if total >= limit:
+            break
+    return "\n".join(taken)[:limit]
+
+
+def _all_text(el: etree._Element) -> str:
+    """Every text node inside ``el`` joined (``"".join(el.itertext())``, serialised in C)."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _text_len(el: etree._Element) -> int:
-    return sum(map(len, el.itertext()))
+    return len(_all_text(el))
 
 
 def _find_body(root: etree._Element) -> etree._Element:
     """The CMS article container, by priority of BODY_SELECTORS, in one pass over the tree."""
-    ranks: dict[str, int] = {sel: i for i, sel in enumerate(BODY_SELECTORS)}
     found: dict[int, list[etree._Element]] = {}
     for tag in root.iter(etree.Element):
-        keys = [tag.tag]
-        if tag.get("id"):
-            keys.append("#" + str(tag.get("id")))
-        keys.extend("." + c for c in str(tag.get("class") or "").split())
-        for k in keys:
-            rank = ranks.get(k)
-            if rank is not None:
-                found.setdefault(rank, []).append(tag)
+        rank = _RANKS.get(tag.tag)
+        if rank is not None:
+            found.setdefault(rank, []).append(tag)
+        ident = tag.get("id")
+        if ident and (rank := _RANKS.get("#" + ident)) is not None:
+            found.setdefault(rank, []).append(tag)
+        classes = tag.get("class")
+        if classes:
+            for c in classes.split():
+                rank = _RANKS.get("." + c)
+                if rank is not None:
+                    found.setdefault(rank, []).append(tag)
     for rank in sorted(found):
         # the body must hold the report: prefer the candidate with the most text
         size, best = max(((_text_len(t), t) for t in found[rank]), key=lambda x: x[0])
@@ -134,16 +161,27 @@ def _clean(s: str) -> str:
     return _WS.sub(" ", s).strip()
 
 
+_NEWLINE = re.compile(r"\s*\n\s*")
+_SPAN = re.compile(r"\s*(\d+)")
+
+
 def cell_text(td: etree._Element) -> str:
     """A cell's text with wrapped labels joined ("商业<br>企业" -> "商业企业")."""
-    text = "".join(td.itertext())
-    text = re.sub(r"\s*\n\s*", "", text)
+    text = td.text if len(td) == 0 else _all_text(td)
+    if not text:
+        return ""
+    if "\n" in text:
+        text = _NEWLINE.sub("", text)
     return _clean(text)
 
 
 def _span(td: etree._Element, attr: str) -> int:
-    raw = str(td.get(attr, "1") or "1")
-    m = re.match(r"\s*(\d+)", raw)
+    raw = td.get(attr)
+    if not raw:
+        return 1
+    if raw.isascii() and raw.isdigit():  # the common case, without a regex
+        return int(raw)
+    m = _SPAN.match(raw)
     return int(m.group(1)) if m else 1
 
 
@@ -151,10 +189,11 @@ def _cells(tr: etree._Element) -> list[etree._Element]:
     return [c for c in tr if c.tag in ("td", "th")]
 
 
-def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_CELLS) -> Table:
+def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_CELLS,
+                  own_rows: list[etree._Element] | None = None) -> Table:
     rows: list[list[tuple[str, int, int]]] = []
     ncells = 0
-    for tr in _own_rows(table):
+    for tr in own_rows if own_rows is not None else _own_rows(table):
         row = []
         for td in _cells(tr):
             row.append((cell_text(td), _span(td, "rowspan"), _span(td, "colspan")))
@@ -234,6 +273,6 @@ class _Walker:
         self.cells += ncells
         if self.cells > self.limits.max_cells:
             raise CorruptFile(f"HTML page has more than {self.limits.max_cells} table cells (cap)")
-        grid = table_to_grid(table, where=f"table {self.ntables}")
+        grid = table_to_grid(table, where=f"table {self.ntables}", own_rows=rows)
         if grid.rows:
             self._add(grid)

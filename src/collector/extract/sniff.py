@@ -111,6 +111,9 @@ def _ole_kind(data: bytes, hint: str | None) -> MediaType:
     return "doc"
 
 
+_LINE_CONTROLS = dict.fromkeys(map(ord, "\r\n\t"))  # deleted by str.translate
+
+
 def _looks_like_text(data: bytes) -> bool:
     sample = data[:8192]
     if not sample.strip() or b"\x00" in sample:
@@ -121,6 +124,8 @@ def _looks_like_text(data: bytes) -> bool:
             text = codecs.getincrementaldecoder(enc)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
+        if text and text.translate(_LINE_CONTROLS).isprintable():  # the common case, in C
+            return True
         printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
         return printable / max(1, len(text)) > 0.95
     return False

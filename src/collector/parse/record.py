@@ -115,9 +115,8 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     ``assume_report`` parses a document the legacy recogniser would refuse (the caller knows it is a
     report); the refusal is kept in ``parse_warnings``.
     """
-    _simplify(doc)
+    full_text = _simplify(doc)
     rows, sections = document_rows(doc)
-    full_text = doc.text()
     norm_text = norm_label(full_text)
     fmt, score = detect_format(norm_text)
     lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
@@ -270,10 +269,12 @@ def _lost(warning: str) -> bool:
     return warning.startswith(("二", "三", "四")) and any(k in warning for k in _LOSS)
 
 
-def _simplify(doc: Document) -> None:
-    """Mirrors publish traditional characters: convert the whole document once, when it looks so."""
-    if not looks_traditional(doc.text()[:20000]):
-        return
+def _simplify(doc: Document) -> str:
+    """Mirrors publish traditional characters: convert the whole document once, when it looks so.
+    Returns the document's text (after the conversion)."""
+    text = doc.text()
+    if not looks_traditional(text[:20000]):
+        return text
     for b in doc.blocks:
         if isinstance(b, Table):
             b.rows = [[to_simplified(c, force=True) for c in row] for row in b.rows]
@@ -282,6 +283,7 @@ def _simplify(doc: Document) -> None:
     for k, v in list(doc.meta.items()):
         if isinstance(v, str) and k != "source_url":
             doc.meta[k] = to_simplified(v, force=True)
+    return doc.text()
 
 
 def _expected_s3_rows(fmt: str) -> list[str]:

@@ -150,11 +150,13 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
             rows.append(Row([Cell(t) for t in parts], current, block.where, False, len(rows),
                             positional="\t" in text or "|" in text))
         else:
+            conf = block.confidence or {}
+            copies = block.copies
             for r, grid_row in enumerate(block.rows):
-                conf = block.confidence or {}
-                cells = [Cell(_cell_text(t, c, conf.get((r, c))), (r, c) in block.copies) for c, t in enumerate(grid_row)]
+                cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None), (r, c) in copies)
+                         for c, t in enumerate(grid_row)]
                 where = f"{block.where} row {r + 1}".strip()
-                texts = {t.strip() for t in grid_row if t.strip()}
+                texts = {s for s in map(str.strip, grid_row) if s}
                 # a heading typed into a full-width table row (all three tables in one grid)
                 n = heading_number(next(iter(texts))) if len(texts) == 1 else None
                 if n is not None and (not sections or n > sections[-1]):

@@ -1,0 +1,172 @@
+"""Parse in processes: CPU-bound extract + parse + validate, fed by references to raw bytes.
+
+Parsing is pure Python and holds the GIL, so threads cannot parse two documents at once (issue
+#13: 6 flow threads summed 145 s of parse time inside a 39 s run). :func:`parse_groups` maps
+candidate groups — the raw store's sha256s plus each document's :class:`SourceContext` — over a
+:class:`~concurrent.futures.ProcessPoolExecutor` sized to the machine; each worker reads the
+bytes from the raw store itself (no page bytes cross the process boundary) and returns the
+:class:`~collector.pipeline.Outcome` list the sink stores. Fetching stays async in the caller.
+
+Workers start by ``forkserver`` (``spawn`` where there is none), never ``fork``: the caller
+runs an event loop, threads and open sockets that a forked child must not inherit. A worker
+imports this module, the pipeline and the raw store — no HTTP client, no Arrow, no Prefect.
+``XXGK_PARSE_WORKERS`` sets the pool size (default: the CPUs this process may use; ``0`` or
+``1`` parses in the calling process).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collector.pipeline import Outcome, SourceContext
+
+# One candidate: its documents (report page first, then attachments) as (sha256, context).
+DocRef = tuple[str, "SourceContext"]
+Group = list[DocRef]
+
+MIN_GROUPS_FOR_POOL = 4  # below this, starting work in another process costs more than it saves
+MAX_BREAKS = 2  # pool breaks after which this process parses in-process only
+log = logging.getLogger(__name__)
+
+
+class StaleWorker(Exception):  # noqa: N818 - a signal between pool and caller, not an error
+    """The worker's parser version is not the caller's (code changed on disk since the worker
+    started, or a test bumped the version): the caller parses the group itself, so every record
+    carries the version the crawl state marks."""
+
+
+def parse_group(out_root: str, group: Sequence[DocRef], version: str | None = None) -> list[Outcome]:
+    """Parse one candidate from the raw store (runs in a worker, or in the caller).
+
+    A document whose raw bytes are missing or unreadable comes back as a recorded failure, like
+    any other document that cannot be read — never an exception that would lose the batch.
+    ``version``: the caller's parser version; a worker running another raises :class:`StaleWorker`.
+    """
+    from collector import pipeline
+    from collector.errors import CollectorError
+    from collector.parse.record import PARSER_VERSION
+    from collector.store.raw import RawStore
+
+    if version is not None and version != PARSER_VERSION:
+        raise StaleWorker(f"worker parser {PARSER_VERSION}, caller {version}")
+
+    raw = RawStore(out_root)
+    docs: list[tuple[bytes, SourceContext]] = []
+    failures: list[Outcome] = []
+    for sha, ctx in group:
+        try:
+            docs.append((raw.get(sha), ctx))
+        except (CollectorError, OSError, ValueError) as exc:
+            out = pipeline.process_document(b"", ctx)  # the failure row, with this document's context
+            out.document.update(document_sha256=sha, size=None, status="failed", error_code="raw_missing",
+                                error=f"raw bytes {sha[:12]}… not readable: {exc}")
+            failures.append(out)
+    return (pipeline.process_candidate(docs) if docs else []) + failures
+
+
+def worker_count() -> int:
+    """Pool size: ``XXGK_PARSE_WORKERS``, else the CPUs this process may run on."""
+    env = os.environ.get("XXGK_PARSE_WORKERS", "").strip()
+    if env:
+        return max(0, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # the fork server imports the parser once; each worker forks from it with the parser loaded
+    ctx.set_forkserver_preload(["collector.parallel", "collector.pipeline"])
+    return ctx
+
+
+class ParsePool:
+    """A process pool for :func:`parse_group`; one per process is enough (:func:`shared_pool`)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = worker_count() if workers is None else workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.breaks = 0
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+            return self._executor
+
+    def map(self, out_root: str | Path, groups: Sequence[Group]) -> Iterator[list[Outcome]]:
+        """Outcomes of each group, in the order of ``groups`` (workers run them in any order).
+
+        A pool that breaks (a worker killed — out of memory on a hostile document — or unable to
+        start) never loses the batch: the groups not yet returned are parsed in this process.
+        After :data:`MAX_BREAKS` breaks the pool is not used again in this process.
+        """
+        from collector.parse.record import PARSER_VERSION
+
+        root = str(out_root)
+        futures: list[Future[list[Outcome]]] | None = None
+        if self.workers > 1 and len(groups) >= MIN_GROUPS_FOR_POOL and self.breaks < MAX_BREAKS:
+            try:
+                pool = self._pool()
+                futures = [pool.submit(parse_group, root, g, PARSER_VERSION) for g in groups]
+            except (BrokenProcessPool, RuntimeError, OSError) as exc:
+                futures = self._broken(exc)
+        for i, group in enumerate(groups):
+            if futures is not None:
+                try:
+                    yield futures[i].result()
+                    continue
+                except BrokenProcessPool as exc:
+                    futures = self._broken(exc)
+                except StaleWorker:
+                    pass  # parsed here, with this process's parser
+            yield parse_group(root, group)
+
+    def _broken(self, exc: BaseException) -> None:
+        self.breaks += 1
+        log.warning("parse pool broke (%s); parsing the rest of the batch in this process", exc)
+        self.shutdown()
+        return None
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+
+_SHARED: ParsePool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool() -> ParsePool:
+    """The process-wide pool (created on first use, workers started on the first big batch)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = ParsePool()
+            atexit.register(_SHARED.shutdown)
+        return _SHARED
+
+
+def parse_groups(out_root: str | Path, groups: Sequence[Group], pool: ParsePool | None = None) -> Iterator[list[Outcome]]:
+    """Outcomes of every candidate group, in order, parsed on ``pool`` (default: :func:`shared_pool`)."""
+    return (pool or shared_pool()).map(out_root, groups)
+
+
+__all__ = ["DocRef", "Group", "ParsePool", "StaleWorker", "parse_group", "parse_groups", "shared_pool", "worker_count"]

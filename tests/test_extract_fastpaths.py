@@ -1,0 +1,90 @@
+"""The fast paths of issue #13 give exactly what the straightforward code gave.
+
+Each fast path (span placement without a slot set for rowspan-1 cells, the control-character
+check in two C passes, the page text cut while it is read, a cell's text serialised by lxml) is
+compared with the plain implementation it replaced, on inputs built to hit the edge cases.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from lxml import etree
+
+from collector.extract.charset import has_controls, strip_controls
+from collector.extract.html import _all_text, _joined_prefix, cell_text, str_to_document
+from collector.models import grid_from_spans
+
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]+")
+
+
+def _grid_reference(cells: list[list[tuple[str, int, int]]]) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """The placement before #13: every slot of every cell in one set, the grid as a dict."""
+    taken: set[tuple[int, int]] = set()
+    placed = []
+    nrows = len(cells)
+    for r, row in enumerate(cells):
+        c = 0
+        for text, rowspan, colspan in row:
+            while (r, c) in taken:
+                c += 1
+            rowspan, colspan = max(1, min(rowspan, nrows - r)), max(1, min(colspan, 64))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    taken.add((r + dr, c + dc))
+            placed.append((r, c, rowspan, colspan, text))
+            c += colspan
+    width = max((c + cs for _, c, _, cs, _ in placed), default=0)
+    grid: dict[tuple[int, int], str] = {}
+    copies: set[tuple[int, int]] = set()
+    for r, c, rowspan, colspan, text in placed:
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                grid[(r + dr, c + dc)] = text
+                if dr or dc:
+                    copies.add((r + dr, c + dc))
+    return [[grid.get((r, c), "") for c in range(width)] for r in range(len(cells))], copies
+
+
+def test_grid_from_spans_equals_the_reference_on_random_tables() -> None:
+    rng = random.Random(13)
+    for _ in range(500):
+        cells = [[(f"{r}.{k}", rng.choice([1, 1, 1, 2, 3, 0, 99]), rng.choice([1, 1, 1, 2, 3, 0]))
+                  for k in range(rng.randint(0, 5))] for r in range(rng.randint(0, 6))]
+        table = grid_from_spans(cells)
+        assert (table.rows, table.copies) == _grid_reference(cells), cells
+
+
+def test_has_controls_agrees_with_the_regex_for_every_character() -> None:
+    for cp in [*range(0x0, 0x300), 0x3000, 0x4E00, 0xFEFF, 0xFFFD, 0xFFFE, 0xFFFF, 0x1F600]:
+        text = f"政府{chr(cp)}信息"
+        expected = "\x0c" in text or _CONTROL_RE.search(text) is not None
+        assert has_controls(text) is expected, hex(cp)
+        assert strip_controls(text, " ") == _CONTROL_RE.sub("", text.replace("\x0c", " ")), hex(cp)
+
+
+def test_page_text_prefix_equals_join_then_cut() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        strings = ["x" * rng.randint(1, 40) for _ in range(rng.randint(0, 30))]
+        limit = rng.randint(0, 400)
+        assert _joined_prefix(iter(strings), limit) == "\n".join(strings)[:limit]
+
+
+def test_cell_text_serialised_equals_itertext() -> None:
+    html = ("<table><tr><td>商业<br>企业</td><td><p>1<b>2</b>3</p>tail</td><td></td>"
+            "<td rowspan=' 2x'> 5 <i>6</i>\n 7</td><td><p>a</p>\n<p>b</p></td></tr></table>")
+    root = etree.fromstring(html, etree.HTMLParser())
+    for td in root.iter("td"):
+        assert _all_text(td) == "".join(td.itertext())
+    assert [cell_text(td) for td in root.iter("td")] == ["商业企业", "123tail", "", "5 67", "ab"]  # a line break joins (wrapped labels)
+
+
+def test_empty_page_is_refused_with_a_reason() -> None:
+    import pytest
+
+    from collector.errors import UnsupportedFormat
+
+    with pytest.raises(UnsupportedFormat, match="no body text"):
+        str_to_document("   ")
