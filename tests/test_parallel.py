@@ -131,3 +131,40 @@ def test_a_worker_with_another_parser_version_hands_the_group_back(raw_groups: t
         pool.shutdown()
     assert {g[0].record["parser_version"] for g in results} == {record.PARSER_VERSION}
     assert pool.breaks == 0
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie nobody reaps in a container counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in f)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_workers_exit_when_the_caller_is_killed(tmp_path: Path) -> None:
+    """A SIGKILLed caller (OOM killer, a killed run) leaves no pool workers behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys, time\n"
+        "from collector.parallel import ParsePool\n"
+        "pool = ParsePool(2)._pool()\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(proc.stdout.readline())  # type: ignore[union-attr]
+        assert _alive(worker)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(worker), f"pool worker {worker} outlived its killed caller"

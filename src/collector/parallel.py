@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +37,7 @@ Group = list[DocRef]
 
 MIN_GROUPS_FOR_POOL = 4  # below this, starting work in another process costs more than it saves
 MAX_BREAKS = 2  # pool breaks after which this process parses in-process only
+WATCH_SECONDS = 1.0  # how often an idle worker checks that its caller still exists
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +87,26 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
+def _exit_with_caller(caller: int) -> None:
+    """Worker initializer: exit when the process that owns the pool is gone.
+
+    A pool's workers are children of the fork server, not of the caller; when the caller is
+    SIGKILLed (OOM killer, a killed run) nothing tells them, and they would idle forever.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            try:
+                os.kill(caller, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by another user's process: the caller is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="xxgk-caller-watch", daemon=True).start()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
@@ -106,7 +128,8 @@ class ParsePool:
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+                self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
+                                                     initializer=_exit_with_caller, initargs=(os.getpid(),))
             return self._executor
 
     def map(self, out_root: str | Path, groups: Sequence[Group]) -> Iterator[list[Outcome]]:
