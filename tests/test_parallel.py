@@ -168,3 +168,17 @@ def test_workers_exit_when_the_caller_is_killed(tmp_path: Path) -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _alive(worker), f"pool worker {worker} outlived its killed caller"
+
+
+def test_workers_see_the_callers_environment_of_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials and endpoints set after the fork server started (AWS_* for an s3:// raw store) reach
+    the workers: a changed environment restarts the pool with it."""
+    import os
+
+    pool = ParsePool(2)
+    try:
+        pool._pool().submit(os.getpid).result()  # the fork server and a worker exist before the change
+        monkeypatch.setenv("XXGK_TEST_ENDPOINT", "http://127.0.0.1:9")
+        assert pool._pool().submit(os.getenv, "XXGK_TEST_ENDPOINT").result() == "http://127.0.0.1:9"
+    finally:
+        pool.shutdown()

@@ -87,12 +87,16 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def _exit_with_caller(caller: int) -> None:
-    """Worker initializer: exit when the process that owns the pool is gone.
+def _init_worker(caller: int, environ: dict[str, str]) -> None:
+    """Worker initializer: take the caller's environment, and exit when the caller is gone.
 
-    A pool's workers are children of the fork server, not of the caller; when the caller is
-    SIGKILLed (OOM killer, a killed run) nothing tells them, and they would idle forever.
+    A pool's workers are forked from the fork server, which keeps the environment of the moment it
+    started: storage credentials and endpoints set later (``AWS_*``: a worker reads raw bytes from
+    ``s3://`` itself) would be missing. And when the caller is SIGKILLed (OOM killer, a killed run)
+    nothing tells the workers, which would idle forever.
     """
+    os.environ.clear()
+    os.environ.update(environ)
 
     def watch() -> None:
         while True:
@@ -123,13 +127,19 @@ class ParsePool:
         self.workers = worker_count() if workers is None else workers
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._environ: dict[str, str] = {}
         self.breaks = 0
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
+            environ = dict(os.environ)
+            if self._executor is not None and environ != self._environ:
+                self._executor.shutdown(wait=True)  # the workers hold an older environment: start afresh
+                self._executor = None
             if self._executor is None:
+                self._environ = environ
                 self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
-                                                     initializer=_exit_with_caller, initargs=(os.getpid(),))
+                                                     initializer=_init_worker, initargs=(os.getpid(), environ))
             return self._executor
 
     def map(self, out_root: str | Path, groups: Sequence[Group]) -> Iterator[list[Outcome]]:
