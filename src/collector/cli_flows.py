@@ -320,7 +320,7 @@ def run_reparse(out: str | Path, years: list[int] | None, portal_ids: list[str] 
 def demo_query(out: Path) -> str:
     glob = (out / "reports" / "**" / "*.parquet").as_posix()
     return ("select agency_name, report_year, s3__new_received__total "
-            f"from read_parquet('{glob}', hive_partitioning=true) order by report_year, agency_name")
+            f"from read_parquet('{glob}', hive_partitioning=true) order by report_year desc, agency_name")
 
 
 def _prepare_demo_dir(out: Path) -> None:
@@ -349,7 +349,7 @@ def _show_query(out: str) -> None:
 
     local = scheme(out) is None
     q = demo_query(Path(out)) if local else (
-        "select agency_name, report_year, s3__new_received__total from reports order by report_year, agency_name")
+        "select agency_name, report_year, s3__new_received__total from reports order by report_year desc, agency_name")
     STDOUT.print(f"\n[bold]Dataset:[/] {Path(out).resolve() if local else out}  (reports, cells, findings, documents; "
                  "raw bytes in raw/)")
     if local:
