@@ -80,6 +80,14 @@ def _process_usage(pid: int) -> dict[str, float]:
     return {"cpu_seconds": round(cpu_s, 2), "peak_rss_mb": round(hwm, 1)}
 
 
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process and its waited-for children so far."""
+    import psutil
+
+    c = psutil.Process(pid).cpu_times()
+    return c.user + c.system + c.children_user + c.children_system
+
+
 def _workers_usage(exclude: set[int] = frozenset()) -> dict[str, float]:  # type: ignore[assignment]
     """The parse pool's processes (fork server and workers, alive until exit): summed CPU and peak RSS."""
     import psutil
@@ -118,19 +126,23 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
     with embedded_api() as api:
         api_start = time.perf_counter() - t_api
         api_pids = [c.pid for c in psutil.Process().children(recursive=True)]
+        cpu0 = {pid: _cpu(pid) for pid in [os.getpid(), *api_pids]}
         t0 = time.perf_counter()
         s = collect_flow(portals_file=portals_file, out=out, years=YEARS, allow_loopback=True, polite=False)
         wall = time.perf_counter() - t0
+        in_run = {pid: round(_cpu(pid) - c, 2) for pid, c in cpu0.items() if psutil.pid_exists(pid)}
         api_usage = [_process_usage(pid) for pid in api_pids if psutil.pid_exists(pid)]
         workers = _workers_usage(set(api_pids))
     spans = [tuple(x) for x in s["spans"]]
     busy = union_seconds(spans)
     records = s["totals"]["records"]
     return {"wall_seconds": round(wall, 2), "records": records, "reports_per_s": round(records / wall, 2),
-            "client": _self_usage(), "parse_workers": workers,
+            "client": {**_self_usage(), "cpu_seconds_in_run": in_run.get(os.getpid())},
+            "parse_workers": workers,
             "api": {"cpu_seconds": round(sum(u["cpu_seconds"] for u in api_usage), 2),
                     "peak_rss_mb": round(sum(u["peak_rss_mb"] for u in api_usage), 1),
                     "processes": len(api_usage), "start_seconds": round(api_start, 2),
+                    "cpu_seconds_in_run": round(sum(v for k, v in in_run.items() if k != os.getpid()), 2),
                     "where": "embedded" if "127.0.0.1" in api else "configured server"},
             "orchestration_share": round((wall - busy) / wall, 3),
             "library_summed_seconds": round(sum(b - a for a, b in spans), 2), "task_calls": len(spans)}
@@ -261,7 +273,7 @@ def main() -> None:
         "targets": {"flow_vs_bare": TARGET_FLOW_VS_BARE, "demo_seconds": 60},
         "machine": {"python": platform.python_version(), "cpu": platform.machine(), "cpus": os.cpu_count(),
                     "task_runner": os.environ.get("XXGK_TASK_RUNNER", "threads"),
-                    "task_workers": os.environ.get("XXGK_TASK_WORKERS", "6")},
+                    "task_workers": os.environ.get("XXGK_TASK_WORKERS", "default")},
     }
     if demo is not None:
         result["demo"] = demo

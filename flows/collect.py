@@ -55,7 +55,8 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         fetch: Fetcher settings overriding the defaults, e.g. {"read_timeout": 30, "retries": 2}
             (collector.fetch.FetchSettings).
         batch_size: Report pages per fetch task and per parse-and-write task.
-        compact: Merge each partition's small Parquet files at the end of the run.
+        compact: At the end of the run, merge the partitions left with many small Parquet files (8 or more;
+            writes already merge files tier by tier, so a partition never holds more than a few dozen).
     """
     ctx = RunContext.build(out, years=years or scheduled_years(), portals_file=portals_file, portal_ids=portal_ids,
                            fetch=fetch, allow_loopback=allow_loopback, polite=polite, force=force,

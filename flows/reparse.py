@@ -35,7 +35,8 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
         years: Only the reports of these report years, e.g. [2023] (empty: all years).
         portal_ids: Only the reports of these portals (empty: all portals).
         batch_size: Report pages per re-parse task.
-        compact: Merge each partition's small Parquet files at the end of the run.
+        compact: At the end of the run, merge the partitions left with many small Parquet files (8 or more;
+            writes already merge files tier by tier, so a partition never holds more than a few dozen).
     """
     ctx = RunContext.build(out, years=years or (), batch_size=batch_size, run_id=flow_run_id())
     migrated = migrate_dataset(ctx)

@@ -26,6 +26,7 @@ WRITER_LIMIT = "xxgk-dataset-writer"
 WRITER_LEASE_SECONDS = 120.0    # a killed writer's slot comes back after this (server repossessor)
 WRITER_WAIT_SECONDS = 1800.0    # past this, fall back to the Dataset's file lock and say so
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+THREAD_WORKERS = 32             # task threads (``XXGK_TASK_WORKERS``): they wait on the I/O loop and the parse pool
 
 # Waits between task attempts (``XXGK_RETRY_DELAYS``; tests shorten them), read where the flow runs.
 RETRY = RetryPolicy.from_env()
@@ -40,10 +41,15 @@ def task_runner() -> Any:
 
     ``XXGK_TASK_WORKERS`` sets the threads / Dask workers, ``XXGK_DASK_ADDRESS`` an existing
     scheduler. Read when the flow module is imported, i.e. in the worker that runs the flow.
+
+    Threads only wait (fetches run on the workspace's event loop, parsing in the parse pool's
+    processes), so there are many: with few, write tasks waiting on the pool would hold every
+    thread and the next batches' downloads could not start (issue #13).
     """
     kind = os.environ.get("XXGK_TASK_RUNNER", "threads").strip().lower()
-    workers = int(os.environ.get("XXGK_TASK_WORKERS", "6"))
+    env = os.environ.get("XXGK_TASK_WORKERS", "").strip()
     if kind in ("", "thread", "threads"):
+        workers = int(env or THREAD_WORKERS)
         from prefect.task_runners import ThreadPoolTaskRunner
 
         return ThreadPoolTaskRunner(max_workers=workers)
@@ -52,6 +58,7 @@ def task_runner() -> Any:
             from prefect_dask import DaskTaskRunner  # type: ignore[import-not-found]
         except ImportError:
             raise ConfigError("XXGK_TASK_RUNNER=dask needs prefect-dask: pip install 'xxgk-collector[dask]'") from None
+        workers = int(env or (os.cpu_count() or 2))
         address = os.environ.get("XXGK_DASK_ADDRESS")
         if address:
             return DaskTaskRunner(address=address)

@@ -34,14 +34,16 @@ _WORK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 def _ws(ctx: RunContext) -> Workspace:
-    return Workspace.for_run(ctx)
+    # every dataset write of the run holds the global writer slot, per transaction (not per task:
+    # parsing a batch must not keep the other batches and runs from writing)
+    return Workspace.for_run(ctx, writer_guard=writer_slot)
 
 
 @task(name="open-output", **_WORK)
-def open_output(ctx: RunContext) -> list[str]:
-    """Repair the dataset before the run; returns damaged files set aside."""
-    with writer_slot():
-        damaged = stages.open_output(_ws(ctx))
+def open_output(ctx: RunContext, summary: bool = True) -> list[str]:
+    """Repair the dataset before the run (the parse workers and summary modules load meanwhile);
+    returns damaged files set aside."""
+    damaged = stages.open_output(_ws(ctx), summary=summary)
     for d in damaged:
         logger().warning("quarantined %s", d)
     return damaged
@@ -67,9 +69,8 @@ def fetch_batch(ctx: RunContext, portal: Portal, candidates: list[Candidate]) ->
 
 @task(name="write-batch", task_run_name="write-{batch.portal_id}", **_WORK)
 def write_batch(ctx: RunContext, batch: FetchedBatch) -> WrittenBatch:
-    """Parse, validate and write one batch through the sink, holding the dataset-writer slot."""
-    with writer_slot():
-        w = stages.write(_ws(ctx), batch)
+    """Parse, validate and write one batch through the sink (the writer slot held per write, not while parsing)."""
+    w = stages.write(_ws(ctx), batch)
     for q in w.quarantined:
         logger().warning("quarantined %s", q)
     return w
@@ -77,9 +78,8 @@ def write_batch(ctx: RunContext, batch: FetchedBatch) -> WrittenBatch:
 
 @task(name="compact", **_WORK)
 def compact_dataset(ctx: RunContext) -> Span:
-    """Merge each partition's small files (one per written batch) so readers scan few files."""
-    with writer_slot():
-        return stages.compact(_ws(ctx))
+    """Merge the partitions the run left with many small files, so readers scan few files."""
+    return stages.compact(_ws(ctx))
 
 
 @task(name="plan-reparse", **_WORK)
@@ -90,16 +90,14 @@ def plan(ctx: RunContext, portal_ids: list[str] | None) -> list[Any]:
 
 @task(name="reparse-batch", task_run_name="reparse-{groups[0].portal_id}", **_WORK)
 def reparse_batch(ctx: RunContext, groups: list[Any]) -> WrittenBatch:
-    """Re-parse one batch from the raw store through the sink, holding the dataset-writer slot."""
-    with writer_slot():
-        return stages.reparse(_ws(ctx), groups)
+    """Re-parse one batch from the raw store through the sink (the writer slot held per write)."""
+    return stages.reparse(_ws(ctx), groups)
 
 
 @task(name="migrate-dataset", **_WORK)
 def migrate_dataset(ctx: RunContext) -> int:
     """Rewrite files of an older schema layout in the current one before re-parsing."""
-    with writer_slot():
-        n = stages.migrate(_ws(ctx))
+    n = stages.migrate(_ws(ctx))
     if n:
         logger().info("rewrote %d files of an older schema layout", n)
     return n

@@ -104,6 +104,28 @@ def _drain() -> None:
         run_coro_as_sync(drain())
 
 
+# Services the embedded API does not need: nobody subscribes to its event stream, and automations
+# (triggers and their actions) belong to a real server. Run states and events are still recorded,
+# so a later `prefect server start` on the same home shows the runs. Issue #13: less CPU taken
+# from the parse workers on a small machine.
+EMBEDDED_API_ENV = {
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED": "false",
+}
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables (unless already set) for the block: the server subprocess copies them."""
+    added = {k: v for k, v in values.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
+
+
 @contextlib.contextmanager
 def embedded_api(log_dir: str | Path | None = None) -> Iterator[str]:
     """Use the configured Prefect server, or start Prefect's temporary local API quietly for the block.
@@ -124,7 +146,7 @@ def embedded_api(log_dir: str | Path | None = None) -> Iterator[str]:
     base.mkdir(parents=True, exist_ok=True)
     log = base / "prefect-api.log"
     server = SubprocessASGIServer()  # the instance Prefect's own clients will find and reuse
-    with _fds_to(log):
+    with _fds_to(log), _environ(EMBEDDED_API_ENV):
         server.start()
     try:
         yield server.api_url

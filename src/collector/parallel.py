@@ -142,6 +142,23 @@ class ParsePool:
                                                      initializer=_init_worker, initargs=(os.getpid(), environ))
             return self._executor
 
+    def warm(self) -> None:
+        """Start the workers in the background (a run calls this before discovery): the fork
+        server's imports and the workers' start then overlap the crawl instead of delaying the
+        first parsed batch. Nothing happens for an in-process pool or one that broke."""
+        if self.workers <= 1 or self.breaks >= MAX_BREAKS:
+            return
+
+        def start() -> None:
+            try:
+                pool = self._pool()
+                for f in [pool.submit(os.getpid) for _ in range(self.workers)]:
+                    f.result()
+            except Exception as exc:  # noqa: BLE001 - the first real batch retries, or parses in-process
+                log.debug("parse pool warm-up failed: %s", exc)
+
+        threading.Thread(target=start, name="xxgk-parse-pool-warm", daemon=True).start()
+
     def map(self, out_root: str | Path, groups: Sequence[Group]) -> Iterator[list[Outcome]]:
         """Outcomes of each group, in the order of ``groups`` (workers run them in any order).
 

@@ -13,7 +13,9 @@ becomes the portal's error in the report.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +36,18 @@ from collector.workspace import RunContext, Workspace
 log = logging.getLogger(__name__)
 
 
-def open_output(ws: Workspace) -> list[str]:
-    """Repair the dataset before the run; returns the damaged files set aside ("path: reason")."""
+def open_output(ws: Workspace, *, summary: bool = False) -> list[str]:
+    """Repair the dataset before the run; returns the damaged files set aside ("path: reason").
+
+    Meanwhile, in the background, the parse workers start and (``summary``: the run ends with
+    :func:`summarise`) the summary's modules load — while discovery waits on the network, not
+    on the critical path at the first parsed batch and at the end of the run (issue #13)."""
+    from collector import parallel
+
+    parallel.shared_pool().warm()
+    if summary:
+        threading.Thread(target=importlib.import_module, args=("collector.summary",), daemon=True,
+                         name="xxgk-preload-summary").start()
     return ws.prepare()
 
 
@@ -114,11 +126,14 @@ def migrate(ws: Workspace) -> int:
         return ds.migrate()
 
 
-def compact(ws: Workspace) -> Span:
-    """Merge each partition's small files (one per written batch) so readers scan few files."""
+def compact(ws: Workspace, *, full: bool = False) -> Span:
+    """Merge the partitions the run left with many small files (``FANOUT`` or more; every
+    partition with two or more when ``full``), so readers scan few files."""
+    from collector.store.keyindex import FANOUT
+
     t0 = time.perf_counter()
     with ws.writing() as ds:
-        merged = ds.compact()
+        merged = ds.compact(min_files=2 if full else FANOUT)
     log.info("compacted %d files", merged)
     return (t0, time.perf_counter())
 
@@ -164,7 +179,7 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
     ws = Workspace.for_run(ctx)
     try:
         if process:
-            report.opened(open_output(ws))
+            report.opened(open_output(ws, summary=summary))
 
         def one(portal: Portal) -> None:
             try:

@@ -27,7 +27,7 @@ import atexit
 import contextlib
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -146,19 +146,26 @@ class Workspace:
         self._sessions: dict[str, Any] = {}
         self._lock = threading.RLock()       # lazy construction of the shared parts
         self._write_lock = threading.Lock()  # one dataset writer per process (the Dataset's file lock is per fd)
+        # held around every dataset write besides the lock: the flows' Prefect writer slot (one writer
+        # across processes and machines), taken per transaction so parsing never waits on it
+        self.writer_guard: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
         self._quarantines_seen = 0
         self.closed = False
 
     # -- construction ---------------------------------------------------------------------------
 
     @classmethod
-    def for_run(cls, ctx: RunContext) -> Workspace:
+    def for_run(cls, ctx: RunContext, *,
+                writer_guard: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> Workspace:
         """The workspace of ``ctx.run_id`` in this process (built on first use): the tasks of a flow
-        run share its crawl state, dataset handle and per-portal fetchers."""
+        run share its crawl state, dataset handle and per-portal fetchers. ``writer_guard``: held
+        around each dataset write (see :meth:`writing`)."""
         with cls._registry_lock:
             ws = cls._open.get(ctx.run_id)
             if ws is None or ws.closed:
                 ws = cls._open[ctx.run_id] = cls(ctx)
+            if writer_guard is not None:
+                ws.writer_guard = writer_guard
             return ws
 
     @classmethod
@@ -201,9 +208,11 @@ class Workspace:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Dataset]:
-        """The dataset for one write batch: one writer of this process at a time, and the root
-        repaired first (another worker may have died mid-publish since the last batch)."""
-        with self._write_lock:
+        """The dataset for one write transaction: one writer of this process at a time, inside the
+        writer guard (the flows' slot shared by every run), and the root repaired first (another
+        worker may have died mid-publish since the last batch). Held only while writing: a batch's
+        parsing happens before, outside it, so other batches and runs keep writing meanwhile."""
+        with self._write_lock, self.writer_guard():
             ds = self.dataset
             if not ds.read_only:
                 ds.repair()
@@ -236,7 +245,7 @@ class Workspace:
         from the raw store. Returns the damaged files found now ("path: reason")."""
         if "://" not in self.root:
             Path(self.root).mkdir(parents=True, exist_ok=True)
-        with self._write_lock:
+        with self._write_lock, self.writer_guard():
             self.dataset  # noqa: B018 - opening repairs
             self.reconcile()
             return self.new_quarantines()

@@ -662,8 +662,13 @@ class Dataset:
             self.write_codebook()
         return done
 
-    def compact(self, max_rows: int = 200_000) -> int:
-        """Merge each partition's small files into one (fewer files, faster scans); one transaction."""
+    def compact(self, max_rows: int = 200_000, min_files: int = 2) -> int:
+        """Merge each partition's small files into one (fewer files, faster scans); one transaction.
+
+        ``min_files``: leave partitions with fewer files alone. Writes already merge files tier by
+        tier (:func:`keyindex.merge_candidates`), so the end of a run only needs to merge partitions
+        where those tiers left ``keyindex.FANOUT`` or more files (issue #13: rewriting every
+        partition after every run cost as much as a tenth of a collect run)."""
         merged = 0
         with self.transaction():
             for spec in self.specs.values():
@@ -671,7 +676,7 @@ class Dataset:
                 for f in self._entries(spec.name):
                     by_dir[f.rel.rsplit("/", 1)[0]].append(f)
                 for directory, files in by_dir.items():
-                    if len(files) < 2:
+                    if len(files) < max(2, min_files):
                         continue
                     tables = [t if self._is_current(f, spec) else upgrade(t, spec)
                               for f, t in ((f, self._read_file(f)) for f in files) if t is not None]
