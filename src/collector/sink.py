@@ -107,12 +107,10 @@ def store_groups(ws: Workspace, groups: Iterable[ParseGroup], *, extra: Sequence
             return
         for o in pending:
             o.run_id = ws.run_id
-        with ws.writing() as ds:
-            new = ws.new_quarantines()
-            if new:  # rows were lost: the crawl state forgets what was processed (xxgk parse has none to touch)
-                st.quarantined += new
-                ws.reconcile()
-            written = ds.write(pending)
+        # one transaction, shared with other threads' batches waiting at the same moment (group commit);
+        # if rows were lost to a damaged file, the crawl state has forgotten what was processed
+        written, new = ws.commit(pending)
+        st.quarantined += new
         for k, v in written.rows.items():
             st.rows_written[k] = st.rows_written.get(k, 0) + v
         st.count_written(pending)

@@ -40,7 +40,7 @@ from collector.store.state import CrawlState
 from collector.years import parse_years
 
 if TYPE_CHECKING:
-    from collector.store.dataset import Dataset
+    from collector.store.dataset import Dataset, WriteStats
 
 T = TypeVar("T")
 
@@ -127,6 +127,17 @@ class _IoLoop:
             self.loop.close()
 
 
+@dataclass(eq=False)
+class _CommitJob:
+    """One caller's batch in a group commit, and what became of it."""
+
+    outcomes: list[Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    stats: WriteStats | None = None
+    quarantined: list[str] = field(default_factory=list)
+    error: BaseException | None = None
+
+
 class Workspace:
     """An output root and the resources of one run over it (see the module docstring)."""
 
@@ -146,6 +157,8 @@ class Workspace:
         self._sessions: dict[str, Any] = {}
         self._lock = threading.RLock()       # lazy construction of the shared parts
         self._write_lock = threading.Lock()  # one dataset writer per process (the Dataset's file lock is per fd)
+        self._commit_lock = threading.Lock()  # guards the group-commit queue
+        self._commit_queue: list[_CommitJob] = []
         # held around every dataset write besides the lock: the flows' Prefect writer slot (one writer
         # across processes and machines), taken per transaction so parsing never waits on it
         self.writer_guard: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
@@ -217,6 +230,46 @@ class Workspace:
             if not ds.read_only:
                 ds.repair()
             yield ds
+
+    def commit(self, outcomes: list[Any]) -> tuple[WriteStats, list[str]]:
+        """Write ``outcomes`` as part of one transaction; returns this batch's row counts and the
+        dataset files newly set aside as unreadable ("path: reason"), after which the crawl state
+        has forgotten what was processed (:meth:`reconcile`).
+
+        Group commit: batches that arrive while another thread is writing queue up, and the next
+        writer to get the lock writes all of them in one transaction (fewer, larger files, one
+        writer-slot round trip). Each caller returns once its own batch is durable, or raises the
+        error that lost it.
+        """
+        job = _CommitJob(outcomes)
+        with self._commit_lock:
+            self._commit_queue.append(job)
+        with self._write_lock:
+            if not job.done.is_set():
+                with self._commit_lock:
+                    jobs, self._commit_queue = self._commit_queue, []
+                try:
+                    with self.writer_guard():
+                        ds = self.dataset
+                        if not ds.read_only:
+                            ds.repair()
+                        new = self.new_quarantines()
+                        if new:  # rows were lost: the crawl state forgets what was processed
+                            self.reconcile()
+                        for j, st in zip(jobs, ds.write_batches([j.outcomes for j in jobs]), strict=True):
+                            j.stats = st
+                        job.quarantined = new
+                except BaseException as exc:
+                    for j in jobs:
+                        j.error = exc
+                    raise
+                finally:
+                    for j in jobs:
+                        j.done.set()
+        if job.error is not None:
+            raise job.error
+        assert job.stats is not None
+        return job.stats, job.quarantined
 
     def new_quarantines(self) -> list[str]:
         """Dataset files set aside (unreadable) since the last call: "path: reason"."""

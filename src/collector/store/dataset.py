@@ -41,7 +41,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -368,6 +368,16 @@ class Dataset:
     def write(self, outcomes: Iterable[Any]) -> WriteStats:
         """Write pipeline outcomes (records with their cells and findings, and document rows) as
         one transaction: all of a batch's rows in the four tables, or none."""
+        return self.write_batches([outcomes])[0]
+
+    def write_batches(self, batches: Sequence[Iterable[Any]]) -> list[WriteStats]:
+        """Several writers' batches as ONE transaction (group commit): one file per partition and
+        table for all of them instead of one per batch — a ``reports`` file of 345 columns costs
+        ~15 ms to write whatever its rows — with the rows each batch wrote counted apart.
+
+        A report in several batches: the last one wins (as within a batch); the first batch's
+        stats carry the rows replaced and the files written.
+        """
         from collector.store.rows import (
             document_row,
             record_to_cell_rows,
@@ -377,21 +387,35 @@ class Dataset:
 
         reports, cells, findings, documents = [], [], [], []
         drop: set[str] = set()
-        latest: dict[str, Any] = {}
-        for o in outcomes:
-            if o.document is not None:
-                documents.append(document_row(o.document, getattr(o, "run_id", None)))
-            if o.record is not None:
-                latest[o.record["report_id"]] = o  # the same report twice in a batch: last wins
-        for o in latest.values():
+        latest: dict[str, tuple[int, Any]] = {}
+        last_doc: dict[tuple[Any, Any], int] = {}  # documents key -> batch of its last row (last wins)
+        stats = [WriteStats() for _ in batches]
+        for b, batch in enumerate(batches):
+            for o in batch:
+                if o.document is not None:
+                    row = document_row(o.document, getattr(o, "run_id", None))
+                    documents.append(row)
+                    last_doc[(row.get("source_url"), row.get("document_sha256"))] = b
+                if o.record is not None:
+                    latest.pop(o.record["report_id"], None)  # the same report twice: last wins, in batch order
+                    latest[o.record["report_id"]] = (b, o)
+        for b in last_doc.values():
+            stats[b].rows["documents"] = stats[b].rows.get("documents", 0) + 1
+        for b, o in latest.values():
             rec, run_id = o.record, getattr(o, "run_id", None)
             reports.append(record_to_report_row(rec, run_id))
-            cells.extend(record_to_cell_rows(rec, o.cells, run_id))
-            findings.extend(record_to_finding_rows(rec, run_id=run_id))
+            cell_rows = record_to_cell_rows(rec, o.cells, run_id)
+            finding_rows = record_to_finding_rows(rec, run_id=run_id)
+            cells.extend(cell_rows)
+            findings.extend(finding_rows)
+            st = stats[b].rows
+            st["reports"] = st.get("reports", 0) + 1
+            st["cells"] = st.get("cells", 0) + len(cell_rows)
+            st["findings"] = st.get("findings", 0) + len(finding_rows)
             drop.update(getattr(o, "superseded_ids", ()) or ())
         # a document fetched at last replaces the row that recorded its fetch failure (no sha256)
         doc_drop = {f"{d['source_url']}\x1f" for d in documents if d.get("document_sha256")}
-        stats = WriteStats()
+        first = stats[0] if stats else WriteStats()
         with self.transaction() as txn:
             drop |= self._superseded(reports)
             for name, rows in (("documents", documents), ("cells", cells), ("findings", findings),
@@ -400,9 +424,11 @@ class Dataset:
                 if name == "findings":  # keyed (report_id, scope): a re-parse replaces record-scope rows
                     keys = {f"{k}\x1f{scope}" for k in drop for scope in ("record", "dataset")}
                     keys |= {f"{r['report_id']}\x1frecord" for r in reports}
-                written, replaced = self.write_rows(name, rows, drop_keys=keys)
-                stats.rows[name], stats.replaced[name] = written, replaced
-            stats.files_written = len(txn.adds)
+                _, first.replaced[name] = self.write_rows(name, rows, drop_keys=keys)
+            first.files_written = len(txn.adds)
+        for st in stats:
+            for name in ("documents", "cells", "findings", "reports"):
+                st.rows.setdefault(name, 0)
         self.write_codebook()
         return stats
 
