@@ -100,7 +100,7 @@ def test_state_and_raw_store(sim: Any, tmp_path: Path) -> None:
     assert gbk, "VSB pages are partly GBK"
     raw = RawStore(tmp_path)
     assert all(raw.get(r.sha256) for r in rows if r.sha256)
-    assert list((tmp_path / "state" / "fetches" / "portal=sim-vsb").glob("*.parquet"))  # in the output root
+    assert list((tmp_path / "state" / "fetches" / "portal=sim-vsb").glob("*.jsonl.gz"))  # in the output root
 
 
 def test_private_and_loopback_refused(sim: Any, tmp_path: Path) -> None:
