@@ -15,6 +15,7 @@ pyarrow's own: catch :attr:`Files.errors`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import uuid
 from typing import TYPE_CHECKING
@@ -23,6 +24,12 @@ from collector.store.location import normalise, scheme
 
 if TYPE_CHECKING:
     import pyarrow.fs as pafs
+
+
+# temp file names: unique per process (its pid and a random prefix: a forked child keeps the
+# prefix) and per call (a counter); a uuid4 per file cost a urandom call per stored body
+_TMP_PREFIX = uuid.uuid4().hex[:8]
+_tmp_ids = itertools.count()
 
 
 class Files:
@@ -86,7 +93,7 @@ class LocalFiles(Files):
         if parent not in self._dirs:
             os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex[:12]}-{name}"
+        tmp = f"{parent}/.tmp-{os.getpid()}-{_TMP_PREFIX}-{next(_tmp_ids)}-{name}"
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data)

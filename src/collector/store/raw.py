@@ -21,6 +21,8 @@ from collector.store.faults import store_error
 from collector.store.files import open_files
 from collector.store.location import normalise
 
+_HEX = frozenset("0123456789abcdef")
+
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -28,7 +30,7 @@ def sha256_hex(data: bytes) -> str:
 
 def raw_relpath(sha256: str) -> str:
     """``raw/ab/cd/<sha256>`` — relative to the output root, POSIX separators."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if len(sha256) != 64 or not _HEX.issuperset(sha256):
         raise ValueError(f"not a sha256 hex digest: {sha256!r}")
     return f"raw/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
