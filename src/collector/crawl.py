@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from collector.workspace import Workspace
 
 PORTAL_BUDGET = "portal_budget"  # error code of a page left for the next run (not fetched: not a failure)
-FRESH_BODIES = 64  # just-fetched page bodies a session holds for their reader (listing pages: <= 4 MB each)
+FRESH_BODIES, FRESH_BYTES = 32, 16 * 2**20  # just-fetched page bodies a session holds for their reader
 
 
 @dataclass(slots=True)
@@ -136,9 +136,9 @@ class CrawlSession:
         return None
 
     def _keep_fresh(self, sha256: str, body: bytes) -> None:
-        if len(self._fresh) >= FRESH_BODIES:
-            self._fresh.pop(next(iter(self._fresh)))  # the oldest: its reader will use the raw store
         self._fresh[sha256] = body
+        while len(self._fresh) > FRESH_BODIES or sum(map(len, self._fresh.values())) > FRESH_BYTES:
+            self._fresh.pop(next(iter(self._fresh)))  # the oldest: its reader will use the raw store
 
     def _spent(self, prev: StateRow | None) -> tuple[float, str | None]:
         """Seconds a failing URL already cost in this budget window (earlier task attempts)."""
@@ -184,9 +184,7 @@ class CrawlSession:
             row.etag, row.last_modified = r.etag or prev.etag, r.last_modified or prev.last_modified
             row.content_type, row.encoding = prev.content_type, prev.encoding
         else:
-            # in a worker thread: opening, writing and renaming a file are syscalls (a few hundred us
-            # on an overlay or network disk, a PUT on an object store) that would stall every fetch
-            sha, _ = await asyncio.to_thread(self.raw.store, r.body)
+            sha, _ = self.raw.store(r.body)
             row.status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
             row.sha256, row.etag, row.last_modified, row.content_type = sha, r.etag, r.last_modified, r.content_type
             if _is_texty(r.content_type, r.body):

@@ -91,7 +91,12 @@ class LocalFiles(Files):
     def write(self, path: str, data: bytes, *, fsync: bool = False) -> None:
         parent, name = path.rsplit("/", 1)
         if parent not in self._dirs:
-            os.makedirs(parent, exist_ok=True)
+            try:  # usually only the last level is new (raw/ab/cd): one mkdir, not makedirs' walk
+                os.mkdir(parent)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
         tmp = f"{parent}/.tmp-{os.getpid()}-{_TMP_PREFIX}-{next(_tmp_ids)}-{name}"
         try:
