@@ -98,25 +98,13 @@ class LocalFiles(Files):
             except FileNotFoundError:
                 os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
-        tmp = f"{parent}/.tmp-{os.getpid()}-{_TMP_PREFIX}-{next(_tmp_ids)}-{name}"
         try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                if fsync:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            write_atomic(path, data, fsync=fsync)
         except FileNotFoundError:  # the directory was removed meanwhile: once more, creating it
             self._dirs.discard(parent)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
             if not os.path.isdir(parent):
                 self.write(path, data, fsync=fsync)
                 return
-            raise
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
             raise
 
     def list(self, directory: str, *, recursive: bool = False) -> list[str]:
@@ -183,6 +171,23 @@ class ArrowFiles(Files):
         self.fs.move(src, dst)
 
 
+def write_atomic(path: str, data: bytes, *, fsync: bool = False) -> None:
+    """Write a local file whole or not at all: a temp file beside it, then a rename."""
+    parent, name = path.rsplit("/", 1)
+    tmp = f"{parent}/.tmp-{os.getpid()}-{_TMP_PREFIX}-{next(_tmp_ids)}-{name}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def open_files(out: str | os.PathLike[str]) -> Files:
     """The files of root ``out`` (a local path: the standard library; a URI: its pyarrow filesystem)."""
     text = normalise(out)
@@ -193,4 +198,4 @@ def open_files(out: str | os.PathLike[str]) -> Files:
     return ArrowFiles(*open_root(text))
 
 
-__all__ = ["ArrowFiles", "Files", "LocalFiles", "open_files"]
+__all__ = ["ArrowFiles", "Files", "LocalFiles", "open_files", "write_atomic"]

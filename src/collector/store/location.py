@@ -142,17 +142,9 @@ def write_file(fs: pafs.FileSystem, path: str, data: bytes, *, fsync: bool = Fal
         with fs.open_output_stream(path) as fh:
             fh.write(data)
         return
-    tmp = f"{parent}/.tmp-{uuid.uuid4().hex[:12]}-{path.rsplit('/', 1)[-1]}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from collector.store.files import write_atomic
+
+    write_atomic(path, data, fsync=fsync)
 
 
 def makedirs(fs: pafs.FileSystem, path: str) -> None:
