@@ -55,6 +55,12 @@ def nfkc(text: str) -> str:
 @lru_cache(maxsize=65536)
 def norm_label(text: str) -> str:
     """Canonical form of a label for matching: NFKC, no whitespace, ASCII punctuation."""
+    return norm_text(text)
+
+
+def norm_text(text: str) -> str:
+    """:func:`norm_label` of a whole document's text: not cached (never seen twice, and a cache
+    would keep every document alive)."""
     t = nfkc(text)
     t = _WS.sub("", t)
     t = t.replace("“", '"').replace("”", '"').replace("〝", '"').replace("〞", '"').replace("「", '"').replace("」", '"')
@@ -137,5 +143,8 @@ def is_blank(raw: str) -> bool:
     return p.ok and p.value is None
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None

@@ -26,7 +26,7 @@ from collector.parse.labels import (
     s3_result_rows,
 )
 from collector.parse.metadata import extract_metadata, legacy_metadata
-from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
+from collector.parse.normalize import looks_traditional, nfkc, norm_text, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
 from collector.parse.tables import extract_s2, extract_s3, extract_s4, s2_layout
@@ -59,17 +59,25 @@ def canonical_url(url: str) -> str:
     return f"{scheme_host}://{host.lower()}/{path}"
 
 
+@cache
+def _parts(path: str) -> tuple[tuple[str, ...], str]:
+    """A dotted path split once: (its parents, its leaf) — paths are the schema's few hundred."""
+    *parents, leaf = path.split(".")
+    return tuple(parents), leaf
+
+
 def _set(tree: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
+    parents, leaf = _parts(path)
     node = tree
-    for p in parts[:-1]:
+    for p in parents:
         node = node.setdefault(p, {})
-    node[parts[-1]] = value
+    node[leaf] = value
 
 
 def _get(tree: dict[str, Any], path: str) -> Any:
     node: Any = tree
-    for p in path.split("."):
+    parents, leaf = _parts(path)
+    for p in (*parents, leaf):
         if not isinstance(node, dict):
             return None
         node = node.get(p)
@@ -117,8 +125,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     """
     full_text = _simplify(doc)
     rows, sections = document_rows(doc)
-    norm_text = norm_label(full_text)
-    fmt, score = detect_format(norm_text)
+    fmt, score = detect_format(norm_text(full_text))
     lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
     lines = [ln for ln in lines if ln]
 

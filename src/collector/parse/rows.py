@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from collector.models import Document, Paragraph
 from collector.parse.normalize import is_blank, is_value_cell, nfkc, norm_label
@@ -34,7 +35,10 @@ class CellText(str):
     made: bool = False  # not printed as such: a blank put back, digits split or joined (parse.solve)
 
 
+@lru_cache(maxsize=65536, typed=True)
 def _cell_text(text: str, col: int, conf: float | None) -> CellText:
+    """Cached: the same label or number in the same column recurs in every report (nothing
+    changes a CellText after it is made, so one object can serve them all)."""
     t = CellText(text)
     t.col, t.conf = col, conf
     return t
@@ -58,8 +62,16 @@ class Row:
     positional: bool = False  # text split on tabs or "|": empty cells kept, so columns line up
 
 
+SHORT = 200  # lines up to this long are memoised (template lines recur in every report)
+
+
 def heading_number(text: str) -> int | None:
     """Section number of a heading line, or None."""
+    return _heading_number(text) if len(text) <= SHORT else _heading_number.__wrapped__(text)
+
+
+@lru_cache(maxsize=65536)
+def _heading_number(text: str) -> int | None:
     t = nfkc(text).strip()
     if len(t) > 60:
         t = t[:60]
@@ -90,6 +102,11 @@ def _is_value_token(token: str) -> bool:
 
 
 def split_text_line(text: str) -> list[str]:
+    """:func:`_split_text_line`, memoised for short lines."""
+    return list(_split_cached(text) if len(text) <= SHORT else _split_text_line(text))
+
+
+def _split_text_line(text: str) -> tuple[str, ...]:
     """A line of text as cells: ``|`` (markdown, page scrapes) or tabs; else runs of words and numbers.
 
     ``pdftotext -layout`` and PDF text layers separate columns only by spaces, so a line with
@@ -99,19 +116,19 @@ def split_text_line(text: str) -> list[str]:
     """
     if "|" in text:
         if _MD_SEPARATOR.match(text):
-            return []
+            return ()
         parts = text.split("|")
         # "| a | b |" has empty edges that are not cells
         if parts and not parts[0].strip():
             parts = parts[1:]
         if len(parts) > 1 and not parts[-1].strip() and text.rstrip().endswith("|"):
             parts = parts[:-1]
-        return [p.strip() for p in parts]
+        return tuple(p.strip() for p in parts)
     if "\t" in text:
-        return [p.strip() for p in text.split("\t")]
+        return tuple(p.strip() for p in text.split("\t"))
     tokens = _TOKEN.findall(text)
     if len(tokens) < 2 or not any(_is_value_token(t) for t in tokens):
-        return [text.strip()]
+        return (text.strip(),)
     cells: list[str] = []
     words: list[str] = []
     for t in tokens:
@@ -127,7 +144,10 @@ def split_text_line(text: str) -> list[str]:
             words.append(t)
     if words:
         cells.append(" ".join(words))
-    return cells
+    return tuple(cells)
+
+
+_split_cached = lru_cache(maxsize=65536)(_split_text_line)
 
 
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
