@@ -109,10 +109,13 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
     for r, row in enumerate(rows):
         c = 0
         for text, rowspan, colspan in row:
-            while (r, c) in taken:
-                c += 1
-            rowspan = max(1, min(rowspan, nrows - r))
-            colspan = max(1, min(colspan, 64))
+            if taken:
+                while (r, c) in taken:
+                    c += 1
+            if rowspan != 1:  # (1 is the common case and needs no clamping)
+                rowspan = max(1, min(rowspan, nrows - r))
+            if colspan != 1:
+                colspan = max(1, min(colspan, 64))
             # only later rows look slots up: this row's own cells move c past theirs
             for dr in range(1, rowspan):
                 for dc in range(colspan):

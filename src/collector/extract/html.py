@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from lxml import etree
 
@@ -99,7 +100,7 @@ def str_to_document(html: str, *, encoding: str | None = None, source_url: str |
     page_body = root.find("body")
     # Text outside the article body (metadata blocks: 索引号, 发布日期) is kept for the parser.
     if page_body is not None and body is not page_body:
-        meta["page_text"] = _joined_prefix(_strings(page_body), PAGE_TEXT_CHARS)
+        meta["page_text"] = _text_prefix(page_body, PAGE_TEXT_CHARS)
     walker = _Walker(lim)
     walker.walk(body)
     walker.flush()
@@ -122,6 +123,21 @@ def _joined_prefix(strings: Iterator[str], limit: int) -> str:
         total += len(s) + 1
         if total >= limit:
             break
+    return "\n".join(taken)[:limit]
+
+
+def _text_prefix(el: etree._Element, limit: int) -> str:
+    """``_joined_prefix(_strings(el), limit)`` in one loop (no generator layers: it runs over a
+    whole page's navigation text)."""
+    taken: list[str] = []
+    total = -1
+    for t in el.itertext():
+        s = t.strip()
+        if s:
+            taken.append(s)
+            total += len(s) + 1
+            if total >= limit:
+                break
     return "\n".join(taken)[:limit]
 
 
@@ -172,6 +188,12 @@ def cell_text(td: etree._Element) -> str:
     text = td.text if len(td) == 0 else _all_text(td)
     if not text:
         return ""
+    return _clean_cell(text) if len(text) <= 200 else _clean_cell.__wrapped__(text)
+
+
+@lru_cache(maxsize=65536)
+def _clean_cell(text: str) -> str:
+    """Memoised: the template's labels and small numbers recur in every report."""
     if "\n" in text:
         text = _NEWLINE.sub("", text)
     return _clean(text)
@@ -195,15 +217,22 @@ def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_
                   own_rows: list[etree._Element] | None = None) -> Table:
     rows: list[list[tuple[str, int, int]]] = []
     ncells = 0
+    spanned = False
     for tr in own_rows if own_rows is not None else _own_rows(table):
         row = []
         for td in _cells(tr):
-            row.append((cell_text(td), _span(td, "rowspan"), _span(td, "colspan")))
+            cell = (cell_text(td), _span(td, "rowspan"), _span(td, "colspan"))
+            spanned = spanned or cell[1] > 1 or cell[2] > 1
+            row.append(cell)
             ncells += 1
         if ncells > max_cells:
             break
         rows.append(row)
-    return grid_from_spans(rows, where=where)
+    if spanned:
+        return grid_from_spans(rows, where=where)
+    # no merged cell (spans of 0 or 1 count as 1): the grid is the rows padded to the widest
+    width = max((len(r) for r in rows), default=0)
+    return Table(rows=[[c[0] for c in r] + [""] * (width - len(r)) for r in rows], copies=set(), where=where)
 
 
 def _own_rows(table: etree._Element) -> list[etree._Element]:

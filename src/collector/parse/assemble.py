@@ -15,6 +15,7 @@ the row label) simply gets two readings; :mod:`collector.parse.solve` decides be
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from collector.parse.labels import ENUMERATOR_NORM, S3_COLUMNS, S3_OTHER_SUBROWS, S3_STREAM_PATTERNS
@@ -180,6 +181,7 @@ def _occurrences(text: str, units: list[_Unit]) -> list[_Occurrence]:
             found.append((u.start, u.end, "results_total"))
     found.sort()
     out: list[_Occurrence] = []
+    by_key: dict[str, list[_Occurrence]] = {}  # the same occurrences per key (the check below is per key)
     prev_end = 0
     seen: set[tuple[str, int]] = set()
     for kw_start, kw_end, key in found:
@@ -187,9 +189,12 @@ def _occurrences(text: str, units: list[_Unit]) -> list[_Occurrence]:
         window_from = max(prev_end, kw_start - _BACKOFF)
         for m in ENUMERATOR_NORM.finditer(text, window_from, kw_start):
             start = m.start()
-        if (key, start) not in seen and not any(o.key == key and o.start <= kw_start < o.keyword_end for o in out):
+        same = by_key.setdefault(key, [])
+        if (key, start) not in seen and not any(o.start <= kw_start < o.keyword_end for o in same):
             seen.add((key, start))
-            out.append(_Occurrence(key, start, kw_end))
+            occ = _Occurrence(key, start, kw_end)
+            out.append(occ)
+            same.append(occ)
         prev_end = max(prev_end, kw_end)
     out.sort(key=lambda o: o.start)
     return out
@@ -218,11 +223,11 @@ def s3_stream(rows: list[Row]) -> S3Stream:
                    and u.end > first]
     last_reading: dict[str, Reading] = {}
     last_unit: dict[str, _Unit] = {}
+    starts = [o.start for o in occs]  # sorted: occurrences before a position are a prefix
     for n, u in enumerate(value_units):
         if u.whole_label:
             # a grid row's label is whole: its values belong to the row its own label names
-            own = [o for o in occs if u.start <= o.start < u.end or (o.start < u.start < o.keyword_end)]
-            target = own[-1] if own else None
+            target = _own_occurrence(occs, starts, u)
             if target is None:
                 if numbers(u.values):
                     out.leftovers += [u.row, *u.rows]
@@ -230,8 +235,8 @@ def s3_stream(rows: list[Row]) -> S3Stream:
         else:
             pos = u.end
             next_start = value_units[n + 1].start if n + 1 < len(value_units) else len(text) + 1
-            before = [o for o in occs if o.start < pos]
-            target = before[-1] if before else None
+            i = bisect_left(starts, pos)  # the last occurrence starting before pos
+            target = occs[i - 1] if i else None
             if target is not None and target.taken:
                 if n and last_unit.get(target.key) is value_units[n - 1] and _continues(
                         u, occs, last_reading.get(target.key)):
@@ -252,6 +257,19 @@ def s3_stream(rows: list[Row]) -> S3Stream:
         last_reading[target.key] = reading
         last_unit[target.key] = u
     return out
+
+
+def _own_occurrence(occs: list[_Occurrence], starts: list[int], u: _Unit) -> _Occurrence | None:
+    """The last occurrence (in ``occs`` order, sorted by start) that starts inside ``u``'s label, or
+    whose keyword spans its start: ``[o for o in occs if u.start <= o.start < u.end or
+    o.start < u.start < o.keyword_end][-1]``, found by bisection."""
+    i = bisect_left(starts, u.end) - 1  # the last occurrence starting before the label's end
+    if i >= 0 and occs[i].start >= u.start:
+        return occs[i]  # later ones start at or after u.end; earlier ones come before it in order
+    for o in reversed(occs[: i + 1]):  # all start before u.start: the keyword must span it
+        if u.start < o.keyword_end:
+            return o
+    return None
 
 
 def _continues(u: _Unit, occs: list[_Occurrence], prev: Reading | None) -> bool:

@@ -261,12 +261,15 @@ def index_number_from(lines: list[str], meta: dict[str, object]) -> tuple[str | 
     return idx, org
 
 
+# (province, its name without 省/市/自治区), built once
+_PROVINCE_SHORT = tuple((p, re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p)) for p in PROVINCES)
+
+
 def region_from_name(name: str | None) -> dict[str, str | None]:
     out: dict[str, str | None] = {"province": None, "city": None, "county": None, "code": None}
     if not name:
         return out
-    for p in PROVINCES:
-        short = re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p)
+    for p, short in _PROVINCE_SHORT:
         if name.startswith(p) or (len(short) >= 2 and name.startswith(short) and not name.startswith(short + "县")):
             out["province"] = p
             break

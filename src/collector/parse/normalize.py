@@ -48,8 +48,15 @@ _FULLWIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 
 
 def nfkc(text: str) -> str:
+    return _nfkc_short(text) if len(text) <= 200 else _nfkc(text)
+
+
+def _nfkc(text: str) -> str:
     t = text.translate(_FULLWIDTH)
     return t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
+
+
+_nfkc_short = lru_cache(maxsize=65536)(_nfkc)  # labels and short lines recur in every report
 
 
 @lru_cache(maxsize=65536)

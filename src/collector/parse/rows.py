@@ -173,8 +173,11 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
             conf = block.confidence or {}
             copies = block.copies
             for r, grid_row in enumerate(block.rows):
-                cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None), (r, c) in copies)
-                         for c, t in enumerate(grid_row)]
+                if conf or copies:
+                    cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None), (r, c) in copies)
+                             for c, t in enumerate(grid_row)]
+                else:  # the common grid: no merged cells, no OCR confidences
+                    cells = [Cell(_cell_text(t, c, None)) for c, t in enumerate(grid_row)]
                 where = f"{block.where} row {r + 1}".strip()
                 texts = {s for s in map(str.strip, grid_row) if s}
                 # a heading typed into a full-width table row (all three tables in one grid)
