@@ -41,3 +41,19 @@ def test_memoised_helpers_equal_their_bodies() -> None:
         assert nfkc(ln) == _nfkc(ln)
         assert norm_label(ln) == norm_text(ln)
     assert split_text_line(lines[1]) is not split_text_line(lines[1])  # a fresh list: callers may change it
+
+
+def test_halfwidth_mapping_equals_translate_for_every_character() -> None:
+    from collector.parse.normalize import _FULLWIDTH, _FULLWIDTH_RE, _to_halfwidth
+
+    text = "".join(chr(cp) for cp in [*range(0x0, 0x3100), *range(0xFE00, 0x10000)] if not 0xD800 <= cp < 0xE000)
+    assert _FULLWIDTH_RE.sub(_to_halfwidth, text) == text.translate(_FULLWIDTH)
+
+
+def test_charmap_equals_translate() -> None:
+    from collector.parse.normalize import CharMap
+
+    text = "".join(chr(cp) for cp in range(0x0, 0x3100) if not 0xD800 <= cp < 0xE000) + "二〇二一年十二月“谘询”「」‘’\\]^-"
+    for table in (str.maketrans("〇零○一二三四五六七八九", "000123456789"),
+                  str.maketrans({"“": '"', "”": '"', "「": '"', "‘": "'", "谘": "咨", "]": "x", "^": None, "-": "--"})):
+        assert CharMap(table)(text) == text.translate(table)

@@ -47,12 +47,35 @@ def to_simplified(text: str, force: bool = False) -> str:
 _FULLWIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 
 
+class CharMap:
+    """``str.translate(table)`` for a table of a few characters, at C speed: a regex finds them
+    and only they are mapped (translate looks every character of the text up in Python)."""
+
+    def __init__(self, table: dict[int, int | str | None]) -> None:
+        self._map = {chr(k): "" if v is None else v if isinstance(v, str) else chr(v) for k, v in table.items()}
+        self._re = re.compile("[" + "".join(re.escape(c) for c in self._map) + "]")
+        self._sub = lambda m: self._map[m.group()]
+
+    def __call__(self, text: str) -> str:
+        return self._re.sub(self._sub, text)
+
+
 def nfkc(text: str) -> str:
     return _nfkc_short(text) if len(text) <= 200 else _nfkc(text)
 
 
+# str.translate with a dict looks every character up in Python (~150 ns each: 0.3 ms for a 2 KB
+# report); a regex finds the few full-width characters in C and only those are mapped.
+_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
+_FULLWIDTH_CHARS = {chr(k): chr(v) for k, v in _FULLWIDTH.items()}
+
+
+def _to_halfwidth(m: re.Match[str]) -> str:
+    return _FULLWIDTH_CHARS[m.group()]
+
+
 def _nfkc(text: str) -> str:
-    t = text.translate(_FULLWIDTH)
+    t = _FULLWIDTH_RE.sub(_to_halfwidth, text)  # == text.translate(_FULLWIDTH)
     return t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
 
 
