@@ -72,8 +72,12 @@ class Document:
             elif not b.copies:
                 out.extend("\t".join(row) for row in b.rows)
             else:
+                copy_rows = {r for r, _ in b.copies}  # only these rows need the per-cell check
                 for r, row in enumerate(b.rows):
-                    out.append("\t".join("" if (r, c) in b.copies else cell for c, cell in enumerate(row)))
+                    if r not in copy_rows:
+                        out.append("\t".join(row))
+                    else:
+                        out.append("\t".join("" if (r, c) in b.copies else cell for c, cell in enumerate(row)))
         return "\n".join(out)
 
     @property

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from collector.parse.labels import ENUMERATOR_NORM, S3_COLUMNS, S3_OTHER_SUBROWS, S3_STREAM_PATTERNS
 from collector.parse.normalize import has_cjk, is_blank, is_value_cell, norm_label
@@ -74,8 +75,7 @@ def split_label(row: Row) -> tuple[str, list[str]]:
     """(label text, value cell texts) of a row; copies of merged cells count for labels only."""
     last = -1
     for i, c in enumerate(row.cells):
-        t = c.text.strip()
-        if t and not is_value_cell(t) and (has_cjk(t) or any(ch.isalpha() for ch in t)):
+        if _is_label(c.text.strip()):
             last = i
     parts: list[str] = []
     for c in row.cells[: last + 1]:
@@ -84,6 +84,12 @@ def split_label(row: Row) -> tuple[str, list[str]]:
             parts.append(t)
     values = [c.text for c in row.cells[last + 1 :] if not c.copy]
     return "".join(parts), values
+
+
+@lru_cache(maxsize=65536)
+def _is_label(t: str) -> bool:
+    """Is this (stripped) cell text part of a row's label: words, not a number or a blank marker?"""
+    return bool(t) and not is_value_cell(t) and (has_cjk(t) or any(ch.isalpha() for ch in t))
 
 
 def fit(values: list[str], n: int) -> list[str] | None:

@@ -10,6 +10,7 @@ Sources: 国办公开办函〔2021〕30号 and 〔2019〕60号.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 S3_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
@@ -129,6 +130,7 @@ S2_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def match_s2_item(label: str) -> tuple[str, str] | None:
     """Whole-cell match: the label is the item name, possibly with a unit in brackets."""
     core = re.sub(r"\(.*?\)|（.*?）|[:：]", "", label)
