@@ -118,6 +118,8 @@ def candidates(readings: Sequence[Reading], width: int) -> list[Candidate]:
             whole.append(Candidate(tuple(fitted), r.where))
         else:
             other.append(r)
+    if len(whole) == 1:
+        return whole  # one printing, taken as printed (what _fullest(_distinct(...)) returns for it)
     out = _fullest(_distinct(whole))
     if out:
         return out
