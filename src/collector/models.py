@@ -107,14 +107,16 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
     ``rowspan x colspan`` slots. Spans are clamped (hostile documents use ``rowspan=65535``) so
     the grid stays bounded by the real row count.
     """
-    taken: set[tuple[int, int]] = set()
+    taken: dict[int, set[int]] = {}  # row -> its columns covered by a rowspan from above
     out: list[tuple[int, int, int, int, str]] = []
     nrows = len(rows)
+    width = 0
     for r, row in enumerate(rows):
         c = 0
+        row_taken = taken.pop(r, None)
         for text, rowspan, colspan in row:
-            if taken:
-                while (r, c) in taken:
+            if row_taken:
+                while c in row_taken:
                     c += 1
             if rowspan != 1:  # (1 is the common case and needs no clamping)
                 rowspan = max(1, min(rowspan, nrows - r))
@@ -122,11 +124,11 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
                 colspan = max(1, min(colspan, 64))
             # only later rows look slots up: this row's own cells move c past theirs
             for dr in range(1, rowspan):
-                for dc in range(colspan):
-                    taken.add((r + dr, c + dc))
+                taken.setdefault(r + dr, set()).update(range(c, c + colspan))
             out.append((r, c, rowspan, colspan, text))
             c += colspan
-    width = max((c + cs for _, c, _, cs, _ in out), default=0)
+        if c > width:
+            width = c
     return out, width
 
 

@@ -42,6 +42,9 @@ _META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "Keywords", "Descript
 _WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 MAX_TABLE_CELLS = 20_000
 _RANKS: dict[str, int] = {sel: i for i, sel in enumerate(BODY_SELECTORS)}
+_ID_RANKS = {sel[1:]: i for sel, i in _RANKS.items() if sel[0] == "#"}
+_CLASS_RANKS = {sel[1:]: i for sel, i in _RANKS.items() if sel[0] == "."}
+_TAG_RANKS = {sel: i for sel, i in _RANKS.items() if sel[0] not in "#."}
 PAGE_TEXT_CHARS = 6000  # text around the article body kept for the metadata readers
 
 
@@ -153,17 +156,17 @@ def _text_len(el: etree._Element) -> int:
 def _find_body(root: etree._Element) -> etree._Element:
     """The CMS article container, by priority of BODY_SELECTORS, in one pass over the tree."""
     found: dict[int, list[etree._Element]] = {}
+    # each rank has one selector, so its list is in document order however the tree is walked
+    for tag in root.iter(*_TAG_RANKS):
+        found.setdefault(_TAG_RANKS[tag.tag], []).append(tag)
     for tag in root.iter(etree.Element):
-        rank = _RANKS.get(tag.tag)
-        if rank is not None:
-            found.setdefault(rank, []).append(tag)
         ident = tag.get("id")
-        if ident and (rank := _RANKS.get("#" + ident)) is not None:
+        if ident and (rank := _ID_RANKS.get(ident)) is not None:
             found.setdefault(rank, []).append(tag)
         classes = tag.get("class")
         if classes:
             for c in classes.split():
-                rank = _RANKS.get("." + c)
+                rank = _CLASS_RANKS.get(c)
                 if rank is not None:
                     found.setdefault(rank, []).append(tag)
     for rank in sorted(found):
@@ -199,8 +202,8 @@ def _clean_cell(text: str) -> str:
     return _clean(text)
 
 
-def _span(td: etree._Element, attr: str) -> int:
-    raw = td.get(attr)
+def _span(raw: str | None) -> int:
+    """A rowspan/colspan attribute's value (1 when absent or unreadable)."""
     if not raw:
         return 1
     if raw.isascii() and raw.isdigit():  # the common case, without a regex
@@ -209,8 +212,11 @@ def _span(td: etree._Element, attr: str) -> int:
     return int(m.group(1)) if m else 1
 
 
+_CELL_TAGS = ("td", "th")
+
+
 def _cells(tr: etree._Element) -> list[etree._Element]:
-    return [c for c in tr if c.tag in ("td", "th")]
+    return [c for c in tr if c.tag in _CELL_TAGS]
 
 
 def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_CELLS,
@@ -220,8 +226,11 @@ def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_
     spanned = False
     for tr in own_rows if own_rows is not None else _own_rows(table):
         row = []
-        for td in _cells(tr):
-            cell = (cell_text(td), _span(td, "rowspan"), _span(td, "colspan"))
+        for td in tr:
+            if td.tag not in _CELL_TAGS:
+                continue
+            rowspan, colspan = td.get("rowspan"), td.get("colspan")
+            cell = (cell_text(td), _span(rowspan) if rowspan else 1, _span(colspan) if colspan else 1)
             spanned = spanned or cell[1] > 1 or cell[2] > 1
             row.append(cell)
             ncells += 1
