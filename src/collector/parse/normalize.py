@@ -163,11 +163,13 @@ def parse_value(raw: str) -> Parsed:
     return Parsed(value, raw, m.group("unit"), note=note)
 
 
+@lru_cache(maxsize=65536)  # (called for every cell by several passes: one cached call, not two)
 def is_value_cell(raw: str) -> bool:
     p = parse_value(raw)
     return p.ok
 
 
+@lru_cache(maxsize=65536)
 def is_blank(raw: str) -> bool:
     p = parse_value(raw)
     return p.ok and p.value is None

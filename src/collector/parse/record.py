@@ -102,7 +102,7 @@ def empty_numbers() -> dict[str, Any]:
 
 
 def _section_text(rows: list[Row], n: int) -> str | None:
-    parts = [" ".join(c.text for c in r.cells if c.text) for r in rows if r.section == n and r.heading is None and not r.from_table]
+    parts = [" ".join([c.text for c in r.cells if c.text]) for r in rows if r.section == n and r.heading is None and not r.from_table]
     text = "\n".join(p for p in parts if p.strip())
     return text or None
 
@@ -126,7 +126,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     full_text = _simplify(doc)
     rows, sections = document_rows(doc)
     fmt, score = detect_format(norm_text(full_text))
-    lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
+    lines = [" ".join([c.text for c in r.cells if c.text]).strip() for r in rows if not r.from_table]
     lines = [ln for ln in lines if ln]
 
     warnings: list[str] = list(doc.warnings)
@@ -190,8 +190,9 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         for name, r in legacy.values.items():
             cells[f"legacy.{name}"] = CellValue(r.value, r.raw, r.where, r.unit)
     numbers = empty_numbers()
+    fields = field_index()
     for path, cv in cells.items():
-        if path in field_index():
+        if path in fields:
             _set(numbers, path, _as_number(path, cv.value))
     derived_fields: list[str] = []
     if s3_layout == "gb2021":

@@ -160,7 +160,7 @@ S2_MARKERS = {
 
 def s2_layout(rows: list[Row]) -> str | None:
     """The era of 二 from its column headers (they changed between the two templates), or None."""
-    text = "".join(norm_label(c.text) for r in rows for c in r.cells)
+    text = "".join([norm_label(c.text) for r in rows for c in r.cells])
     score = {fmt: sum(m in text for m in markers) for fmt, markers in S2_MARKERS.items()}
     if score["gb2021"] == score["gb2019"]:
         return None
