@@ -142,3 +142,16 @@ def test_inline_tag_regex_equals_the_one_without_lookahead() -> None:
         html = "".join(f"<{rng.choice(['', '/'])}{rng.choice(names)}{rng.choice(['', ' a=1', '/', ' '])}>x"
                        for _ in range(rng.randint(0, 20)))
         assert _INLINE_TAGS.sub("", html) == _INLINE_TAGS_BEFORE.sub("", html), html
+
+
+def test_document_text_with_merged_cells_equals_the_per_cell_check() -> None:
+    from collector.models import Document
+
+    rng = random.Random(17)
+    for _ in range(300):
+        cells = [[(f"{r}.{k}", rng.choice([1, 1, 2, 3]), rng.choice([1, 1, 2])) for k in range(rng.randint(0, 4))]
+                 for r in range(rng.randint(0, 5))]
+        table = grid_from_spans(cells)
+        want = "\n".join("\t".join("" if (r, c) in table.copies else cell for c, cell in enumerate(row))
+                         for r, row in enumerate(table.rows))
+        assert Document(blocks=[table], media_type="html", extractor="lxml").text() == want

@@ -35,6 +35,13 @@ class Table:
     # nothing); None means "read from a text layer".
     confidence: dict[tuple[int, int], float] | None = None
 
+    def copies_by_row(self) -> dict[int, list[int]]:
+        """``copies`` as row -> its copy columns (a row's cells are then checked by column only)."""
+        out: dict[int, list[int]] = {}
+        for r, c in self.copies:
+            out.setdefault(r, []).append(c)
+        return out
+
     @property
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
@@ -72,12 +79,15 @@ class Document:
             elif not b.copies:
                 out.extend("\t".join(row) for row in b.rows)
             else:
-                copy_rows = {r for r, _ in b.copies}  # only these rows need the per-cell check
+                by_row = b.copies_by_row()
                 for r, row in enumerate(b.rows):
-                    if r not in copy_rows:
-                        out.append("\t".join(row))
-                    else:
-                        out.append("\t".join("" if (r, c) in b.copies else cell for c, cell in enumerate(row)))
+                    cols = by_row.get(r)
+                    if cols:
+                        row = list(row)
+                        for c in cols:
+                            if c < len(row):
+                                row[c] = ""
+                    out.append("\t".join(row))
         return "\n".join(out)
 
     @property

@@ -171,13 +171,15 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
                             positional="\t" in text or "|" in text))
         else:
             conf = block.confidence or {}
-            copies = block.copies
+            copies = block.copies_by_row() if block.copies else {}
             for r, grid_row in enumerate(block.rows):
-                if conf or copies:
-                    cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None), (r, c) in copies)
-                             for c, t in enumerate(grid_row)]
-                else:  # the common grid: no merged cells, no OCR confidences
+                if conf:
+                    cells = [Cell(_cell_text(t, c, conf.get((r, c)))) for c, t in enumerate(grid_row)]
+                else:
                     cells = [Cell(_cell_text(t, c, None)) for c, t in enumerate(grid_row)]
+                for c in copies.get(r, ()):
+                    if c < len(cells):
+                        cells[c].copy = True
                 where = f"{block.where} row {r + 1}".strip()
                 texts = {s for s in map(str.strip, grid_row) if s}
                 # a heading typed into a full-width table row (all three tables in one grid)
