@@ -57,3 +57,14 @@ def test_charmap_equals_translate() -> None:
     for table in (str.maketrans("〇零○一二三四五六七八九", "000123456789"),
                   str.maketrans({"“": '"', "”": '"', "「": '"', "‘": "'", "谘": "咨", "]": "x", "^": None, "-": "--"})):
         assert CharMap(table)(text) == text.translate(table)
+
+
+def test_parse_value_of_ascii_digits_equals_the_general_path() -> None:
+    from collector.parse.normalize import parse_value
+
+    for raw in ["0", "7", "00", "0123", "123456789012", "999"]:
+        got = parse_value.__wrapped__(raw)
+        want = parse_value.__wrapped__(" " + raw)  # a leading space takes the general path
+        assert (got.value, got.unit, got.ok, got.note, type(got.value)) == \
+            (want.value, want.unit, want.ok, want.note, type(want.value))
+        assert got.raw == raw
