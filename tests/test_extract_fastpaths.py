@@ -155,3 +155,15 @@ def test_document_text_with_merged_cells_equals_the_per_cell_check() -> None:
         want = "\n".join("\t".join("" if (r, c) in table.copies else cell for c, cell in enumerate(row))
                          for r, row in enumerate(table.rows))
         assert Document(blocks=[table], media_type="html", extractor="lxml").text() == want
+
+
+def test_cell_text_of_one_leaf_child_equals_the_serialised_text() -> None:
+    rng = random.Random(9)
+    parts = ["", "1", " 2 ", "商业\n企业", "\u3000", "&nbsp;3"]
+    for _ in range(300):
+        inner = "".join(f"{rng.choice(parts)}<{t}>{rng.choice(parts)}</{t}>{rng.choice(parts)}" if t != "br" else
+                        f"{rng.choice(parts)}<br>{rng.choice(parts)}" for t in rng.sample(["p", "br", "div"], 1))
+        root = etree.fromstring(f"<table><tr><td>{inner}</td></tr></table>", etree.HTMLParser())
+        td = next(root.iter("td"))
+        text = re.sub(r"\s*\n\s*", "", "".join(td.itertext()))  # the serialised text, lines joined
+        assert cell_text(td) == re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", text).strip(), inner

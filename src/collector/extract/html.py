@@ -188,7 +188,14 @@ _SPAN = re.compile(r"\s*(\d+)")
 
 def cell_text(td: etree._Element) -> str:
     """A cell's text with wrapped labels joined ("商业<br>企业" -> "商业企业")."""
-    text = td.text if len(td) == 0 else _all_text(td)
+    n = len(td)
+    if n == 0:
+        text = td.text
+    elif n == 1 and len(child := td[0]) == 0:
+        # one leaf child (Word's <p> around the text): its text nodes directly, not a serialisation
+        text = (td.text or "") + (child.text or "") + (child.tail or "")
+    else:
+        text = _all_text(td)
     if not text:
         return ""
     return _clean_cell(text) if len(text) <= 200 else _clean_cell.__wrapped__(text)
