@@ -126,13 +126,20 @@ def _positional(row: Row, start: int) -> tuple[str, list[str]] | None:
     """A tab/pipe text row under a header whose 自然人 column is ``start``: (label, 7 values), or
     None when the row does not line up (a label broken onto its own line shifts the cells)."""
     cells = [c.text for c in row.cells]
-    if len(cells) < start + 1 or any(t.strip() for t in cells[start + WIDTH:]):
+    if len(cells) < start + 1:
         return None
+    for t in cells[start + WIDTH:]:
+        if t.strip():
+            return None
     head, vals = cells[:start], cells[start : start + WIDTH]
-    if any(t.strip() and is_value_cell(t) for t in head) or not all(is_value_cell(t) for t in vals):
-        return None
+    for t in head:
+        if t.strip() and is_value_cell(t):
+            return None
+    for t in vals:
+        if not is_value_cell(t):
+            return None
     vals += [""] * (WIDTH - len(vals))
-    return "".join(dict.fromkeys(norm_label(t) for t in head if t.strip())), vals
+    return "".join(dict.fromkeys([norm_label(t) for t in head if t.strip()])), vals
 
 
 def _units(rows: list[Row]) -> list[_Unit]:
