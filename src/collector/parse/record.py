@@ -105,10 +105,16 @@ def empty_numbers() -> dict[str, Any]:
     return _copy_tree(_empty_tree())
 
 
-def _section_text(rows: list[Row], n: int) -> str | None:
-    parts = [" ".join([c.text for c in r.cells if c.text]) for r in rows if r.section == n and r.heading is None and not r.from_table]
-    text = "\n".join(p for p in parts if p.strip())
-    return text or None
+def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6)) -> dict[int, str | None]:
+    """Each kept section's narrative: its text rows (not headings, not table rows) joined by line,
+    None when it has none — for all of them in one pass over the rows."""
+    parts: dict[int, list[str]] = {n: [] for n in wanted}
+    for r in rows:
+        if r.section in parts and r.heading is None and not r.from_table:
+            p = " ".join([c.text for c in r.cells if c.text])
+            if p.strip():
+                parts[r.section].append(p)
+    return {n: "\n".join(ps) or None for n, ps in parts.items()}
 
 
 def document_to_record(doc: Document, *, source_url: str | None = None, sha256: str = "",
@@ -212,7 +218,8 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         region.update({k: v for k, v in region_hint.items() if v and k in region})
     if legacy is not None:
         numbers["legacy"]["fees_unit"] = legacy.fees_unit
-    prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
+    section_texts = _section_texts(rows)
+    prose = prose_figures(section_texts[1] or full_text[:5000])
     if legacy is not None:
         # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones
         for key, name in (("proactive_items", "proactive_items_total"), ("requests_received", "requests_received")):
@@ -253,9 +260,9 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         **numbers,
         "prose": prose,
         "text": _legacy_text(legacy, full_text) if legacy is not None else {
-            "s1_overview": _section_text(rows, 1),
-            "s5_problems": _section_text(rows, 5),
-            "s6_other": _section_text(rows, 6),
+            "s1_overview": section_texts[1],
+            "s5_problems": section_texts[5],
+            "s6_other": section_texts[6],
             "full": None,
         },
     }
