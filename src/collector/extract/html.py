@@ -201,7 +201,7 @@ def cell_text(td: etree._Element) -> str:
     return _clean_cell(text) if len(text) <= 200 else _clean_cell.__wrapped__(text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _clean_cell(text: str) -> str:
     """Memoised: the template's labels and small numbers recur in every report."""
     if "\n" in text:

@@ -86,7 +86,7 @@ def split_label(row: Row) -> tuple[str, list[str]]:
     return "".join(parts), values
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _is_label(t: str) -> bool:
     """Is this (stripped) cell text part of a row's label: words, not a number or a blank marker?"""
     return bool(t) and not is_value_cell(t) and (has_cjk(t) or any(ch.isalpha() for ch in t))

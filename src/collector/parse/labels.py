@@ -130,9 +130,13 @@ S2_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@lru_cache(maxsize=65536)
 def match_s2_item(label: str) -> tuple[str, str] | None:
     """Whole-cell match: the label is the item name, possibly with a unit in brackets."""
+    return _match_s2_item(label) if len(label) <= 200 else _match_s2_item.__wrapped__(label)
+
+
+@lru_cache(maxsize=8192)  # labels recur in every report; long ones (paragraphs) are not kept
+def _match_s2_item(label: str) -> tuple[str, str] | None:
     core = re.sub(r"\(.*?\)|（.*?）|[:：]", "", label)
     core = re.sub(r"^(\d+\.|[一二三四五六七八九十]+、)", "", core)
     for name, art, key in S2_ITEMS:

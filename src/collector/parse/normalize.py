@@ -79,7 +79,7 @@ def _nfkc(text: str) -> str:
     return t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
 
 
-_nfkc_short = lru_cache(maxsize=65536)(_nfkc)  # labels and short lines recur in every report
+_nfkc_short = lru_cache(maxsize=16384)(_nfkc)  # labels and short lines recur in every report
 
 
 @lru_cache(maxsize=65536)

@@ -27,6 +27,9 @@ SECTION_KEYWORDS: dict[int, tuple[str, ...]] = {
 }
 
 
+SHORT = 200  # texts up to this long are memoised (template lines recur in every report)
+
+
 class CellText(str):
     """A cell's text that remembers its grid column and OCR confidence, for traceability."""
 
@@ -35,13 +38,19 @@ class CellText(str):
     made: bool = False  # not printed as such: a blank put back, digits split or joined (parse.solve)
 
 
-@lru_cache(maxsize=65536, typed=True)
 def _cell_text(text: str, col: int, conf: float | None) -> CellText:
-    """Cached: the same label or number in the same column recurs in every report (nothing
-    changes a CellText after it is made, so one object can serve them all)."""
+    """Cached for short texts: the same label or number in the same column recurs in every report
+    (nothing changes a CellText after it is made, so one object can serve them all)."""
+    return _cell_text_cached(text, col, conf) if len(text) <= SHORT else _new_cell_text(text, col, conf)
+
+
+def _new_cell_text(text: str, col: int, conf: float | None) -> CellText:
     t = CellText(text)
     t.col, t.conf = col, conf
     return t
+
+
+_cell_text_cached = lru_cache(maxsize=16384, typed=True)(_new_cell_text)
 
 
 @dataclass(slots=True)
@@ -62,15 +71,12 @@ class Row:
     positional: bool = False  # text split on tabs or "|": empty cells kept, so columns line up
 
 
-SHORT = 200  # lines up to this long are memoised (template lines recur in every report)
-
-
 def heading_number(text: str) -> int | None:
     """Section number of a heading line, or None."""
     return _heading_number(text) if len(text) <= SHORT else _heading_number.__wrapped__(text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _heading_number(text: str) -> int | None:
     t = nfkc(text).strip()
     if len(t) > 60:
@@ -147,7 +153,7 @@ def _split_text_line(text: str) -> tuple[str, ...]:
     return tuple(cells)
 
 
-_split_cached = lru_cache(maxsize=65536)(_split_text_line)
+_split_cached = lru_cache(maxsize=8192)(_split_text_line)
 
 
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
