@@ -62,8 +62,10 @@ def _output(data: bytes, ctx: SourceContext) -> dict[str, Any]:
 
 
 def snapshot(suites: list[str], n: int, sim_scale: int) -> dict[str, dict[str, Any]]:
-    """``{input key: output}``; the key is the input's hash, or its name for an input whose bytes
-    are not the same on every run (a generated XLSX/DOCX carries its creation time)."""
+    """``{input key: output}``, keyed by the input's hash and context (``--check`` falls back to the
+    case name for an input whose bytes differ on every run: a generated XLSX/DOCX carries its
+    creation time). Take both snapshots from the same checkout: the samples' ``source_url`` is
+    their file path."""
     out: dict[str, dict[str, Any]] = {}
     for name, data, ctx in _inputs(suites, n, sim_scale):
         out[_key(data, ctx)] = {"name": name, **_output(data, ctx)}
