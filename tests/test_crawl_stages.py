@@ -100,7 +100,22 @@ def test_state_and_raw_store(sim: Any, tmp_path: Path) -> None:
     assert gbk, "VSB pages are partly GBK"
     raw = RawStore(tmp_path)
     assert all(raw.get(r.sha256) for r in rows if r.sha256)
-    assert list((tmp_path / "state" / "fetches" / "portal=sim-vsb").glob("*.parquet"))  # in the output root
+    assert list((tmp_path / "state" / "fetches" / "portal=sim-vsb").glob("*.jsonl.gz"))  # in the output root
+
+
+def test_a_crawl_reads_no_page_back_from_the_raw_store(sim: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Discovery and the attachment scan take the page just fetched, not a re-read of the file
+    just written (issue #13: a disk round trip per page); a re-run (304s) still reads the store."""
+    reads: list[str] = []
+    get = RawStore.get
+    monkeypatch.setattr(RawStore, "get", lambda self, sha: reads.append(sha) or get(self, sha))
+    portal = _portal(sim, "sim-trs")
+    first = collect([portal], "2019-2023", tmp_path, settings=FAST, process=False)
+    assert first.totals()["documents"] > 5 and reads == []
+    collect([portal], "2019-2023", tmp_path, settings=FAST, process=False)
+    with CrawlState(tmp_path) as st:
+        assert len(set(reads)) == len({r.sha256 for r in st.rows("sim-trs") if r.sha256})
 
 
 def test_private_and_loopback_refused(sim: Any, tmp_path: Path) -> None:

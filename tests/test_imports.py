@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,14 +25,16 @@ def _modules_after(statement: str) -> set[str]:
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-# pyarrow itself is allowed where the store is touched: the raw store and crawl state reach their
-# root (a directory or an object store URI) through pyarrow.fs (issue #11 part B)
-STORE_OK = tuple(m for m in HEAVY if m != "pyarrow")
+# a crawl of a local root: plain file I/O for the raw store and the crawl state's log; pyarrow (and
+# the numpy and pandas it loads) only for a URI root or the dataset
+CRAWL_FORBIDDEN = (*HEAVY, "numpy", "pyarrow.fs", "pyarrow.parquet")
 
 
 @pytest.mark.parametrize(("statement", "forbidden"), [
-    # the crawler: HTTP, discovery, raw store and crawl state; no Parquet datasets, no dataframes, no Prefect
-    ("import collector.crawl", STORE_OK),
+    # the crawler: HTTP, discovery, raw store and crawl state; no Arrow, no dataframes, no Prefect
+    ("import collector.crawl", CRAWL_FORBIDDEN),
+    # the library's composition (what bench_crawl and ``collect(process=False)`` import)
+    ("import collector.stages, collector.workspace", CRAWL_FORBIDDEN),
     # the package itself and its public names' registry
     ("import collector", (*HEAVY, "bs4", "httpx", "lxml")),
     # what a parse worker imports: the parser, no HTTP client, no discovery, no Arrow
@@ -61,3 +66,43 @@ def test_discover_walk_is_the_function_whichever_module_loads_first() -> None:
             "import collector.discover as d\nprint(inspect.iscoroutinefunction(walk), inspect.isfunction(d.walk))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Any]:
+    from collector.sim import run_simulator
+
+    with run_simulator(seed=31, scale=1, formats=set()) as s:
+        yield s
+
+
+_CRAWL = """
+import json, sys
+from collector import collect
+from collector.config import load_portals
+from collector.fetch import FetchSettings
+portals = load_portals(sys.argv[1])
+runs = [collect(portals, "2019-2023", sys.argv[2], settings=FetchSettings.for_tests(), process=False)
+        for _ in range(2)]  # the second run reads the first's crawl state and raw store back
+print(json.dumps({"requests": [r.requests for r in runs], "documents": [r.totals()["documents"] for r in runs],
+                  "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_crawl_of_a_local_root_never_loads_arrow(sim: Any, tmp_path: Path) -> None:
+    """A real crawl against the simulator, twice (fetch and store, then resume from the state), in
+    a fresh interpreter: what it loaded on the way, not only at import (pyarrow building one array
+    loaded pandas: a crawl went from 68 to 160 MB)."""
+    from collector.config import portals_to_yaml
+
+    portals = tmp_path / "portals.yaml"
+    portals.write_text(portals_to_yaml(sim.portals), "utf-8")
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-c", _CRAWL, str(portals), str(out)], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["requests"][0] > 10 and min(got["documents"]) > 5, got
+    assert list((out / "raw").rglob("*")) and list((out / "state" / "fetches").rglob("*.jsonl.gz"))
+    loaded = set(got["modules"]) & set(CRAWL_FORBIDDEN)
+    assert not loaded, f"a local crawl loaded {sorted(loaded)}"

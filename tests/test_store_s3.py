@@ -113,7 +113,7 @@ def test_crawl_state_lives_in_the_root(s3: S3, monkeypatch: pytest.MonkeyPatch) 
         st.set_meta("quarantine_epoch", "x")
     prefix = root.split("/", 3)[3]
     keys = [k for k in s3.keys(root) if k.startswith(f"{prefix}/state/")]
-    assert {k.rsplit("/", 1)[0] for k in keys if k.endswith(".parquet")} == {
+    assert {k.rsplit("/", 1)[0] for k in keys if k.endswith(".jsonl.gz")} == {
         f"{prefix}/state/fetches/portal=a", f"{prefix}/state/fetches/portal=b"}
     with CrawlState(root) as again:
         a = again.get("https://a.gov.cn/1")
@@ -136,6 +136,55 @@ def test_crawl_state_lives_in_the_root(s3: S3, monkeypatch: pytest.MonkeyPatch) 
     with CrawlState(root) as st:
         assert st.get("https://a.gov.cn/1").error == "v11"  # type: ignore[union-attr]
         assert st.get("https://b.gov.cn/1") is not None
+
+
+def _write_parquet_log(root: str, pdir: str, name: str, rows: list[StateRow]) -> None:
+    """A file of the crawl state's log as the version before issue #13 wrote it (Parquet, zstd)."""
+    from dataclasses import asdict
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from collector.store.location import write_file
+
+    types = {"http_status": pa.int64(), "spent": pa.float64()}
+    schema = pa.schema([(c, types.get(c, pa.string())) for c in state_mod._COLS])
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist([asdict(r) for r in rows], schema=schema), sink, compression="zstd")
+    fs, path = open_root(root)
+    write_file(fs, f"{path}/{pdir}/{name}", sink.getvalue().to_pybytes())
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_parquet_state_log_of_the_previous_version_is_read_and_merged(where: str, s3: S3, tmp_path: Path) -> None:
+    """The log was Parquet before issue #13: its files are read (newest wins), and a portal's are
+    merged into one JSON Lines file when its state is next written; an untouched portal's stay."""
+    root = str(tmp_path / "out") if where == "local" else s3.bucket()
+    old, new = "0" * 8, "9" * 8
+    _write_parquet_log(root, "state/fetches/portal=a", f"{1:020d}-{old}.parquet",
+                       [_row("https://a.gov.cn/1", "a", error="old"), _row("https://a.gov.cn/2", "a")])
+    _write_parquet_log(root, "state/fetches/portal=a", f"{2:020d}-{new}.parquet",
+                       [_row("https://a.gov.cn/1", "a", error="new", processed_sha256="a" * 64)])
+    _write_parquet_log(root, "state/fetches/portal=b", f"{1:020d}-{old}.parquet",
+                       [_row("https://b.gov.cn/1", "b", spent=1.5)])
+    with CrawlState(root) as st:
+        a1, b1 = st.get("https://a.gov.cn/1"), st.get("https://b.gov.cn/1")
+        assert a1 is not None and a1.error == "new" and a1.processed_sha256 == "a" * 64 and a1.http_status == 200
+        assert b1 is not None and b1.spent == 1.5 and len(st.rows()) == 3
+        st.record(_row("https://a.gov.cn/3", "a"))
+    fs, path = open_root(root)
+    import pyarrow.fs as pafs
+
+    def names(portal: str) -> list[str]:
+        sel = pafs.FileSelector(f"{path}/state/fetches/portal={portal}", allow_not_found=True)
+        return sorted(i.base_name for i in fs.get_file_info(sel))
+
+    assert len(names("a")) == 1 and names("a")[0].endswith(".jsonl.gz")  # merged: the Parquet files are gone
+    assert names("b") == [f"{1:020d}-{old}.parquet"]                     # not written by this process
+    with CrawlState(root) as st:
+        assert {r.url for r in st.rows()} == {"https://a.gov.cn/1", "https://a.gov.cn/2", "https://a.gov.cn/3",
+                                             "https://b.gov.cn/1"}
+        assert st.get("https://a.gov.cn/1").error == "new"  # type: ignore[union-attr]
 
 
 _OLD_SCHEMA = """

@@ -24,7 +24,7 @@ from collector.config import Portal
 from collector.discover import CMS_ADAPTERS, Candidate, attachment_ext, find_attachments, walk
 from collector.errors import Blocked, FetchError, ResourceLimit, StoreError, TooLarge
 from collector.events import emit
-from collector.extract.charset import decode_page
+from collector.extract.charset import decode_page, page_encoding
 from collector.fetch import Fetcher, FetchSettings
 from collector.sink import BatchStats, ParseGroup, store_groups
 from collector.store.raw import RawStore
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from collector.workspace import Workspace
 
 PORTAL_BUDGET = "portal_budget"  # error code of a page left for the next run (not fetched: not a failure)
+FRESH_BODIES, FRESH_BYTES = 32, 16 * 2**20  # just-fetched page bodies a session holds for their reader
 
 
 @dataclass(slots=True)
@@ -101,6 +102,10 @@ class CrawlSession:
         self.state = ws.state
         self.raw = ws.raw
         self._runs: dict[str, asyncio.Future[StateRow]] = {}
+        # bodies of listing and report pages just fetched, by sha256, for the one reader that comes
+        # next (discovery, the attachment scan): it need not read back from the raw store what was
+        # just written there. Taken on first use; bounded, so an unread entry cannot pile up.
+        self._fresh: dict[str, bytes] = {}
         self.fatal: StoreError | None = None  # the disk filled up (or went read-only): the run must fail
 
     def _emit(self, event: str, **info: Any) -> None:
@@ -126,8 +131,14 @@ class CrawlSession:
     def body(self, row: StateRow) -> bytes | None:
         """The stored bytes of a successful fetch (from the raw store: bodies are not kept in memory)."""
         if row.status in ("new", "unchanged") and row.sha256:
-            return self.raw.get(row.sha256)
+            fresh = self._fresh.pop(row.sha256, None)
+            return fresh if fresh is not None else self.raw.get(row.sha256)
         return None
+
+    def _keep_fresh(self, sha256: str, body: bytes) -> None:
+        self._fresh[sha256] = body
+        while len(self._fresh) > FRESH_BODIES or sum(map(len, self._fresh.values())) > FRESH_BYTES:
+            self._fresh.pop(next(iter(self._fresh)))  # the oldest: its reader will use the raw store
 
     def _spent(self, prev: StateRow | None) -> tuple[float, str | None]:
         """Seconds a failing URL already cost in this budget window (earlier task attempts)."""
@@ -177,7 +188,9 @@ class CrawlSession:
             row.status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
             row.sha256, row.etag, row.last_modified, row.content_type = sha, r.etag, r.last_modified, r.content_type
             if _is_texty(r.content_type, r.body):
-                row.encoding = decode_page(r.body, r.content_type)[1]
+                row.encoding = page_encoding(r.body, r.content_type)
+            if kind in ("listing", "page"):
+                self._keep_fresh(sha, r.body)
         self.state.record(row)
         return row
 

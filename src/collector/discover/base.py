@@ -9,6 +9,7 @@ can be tested on saved HTML alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -99,6 +100,13 @@ def clean_url(base: str, href: str | None) -> str | None:
     """Absolute http(s) URL without fragment, or None for javascript:/mailto:/anchors."""
     if not href:
         return None
+    return _clean_url(base, href)
+
+
+@functools.lru_cache(maxsize=8192)
+def _clean_url(base: str, href: str) -> str | None:
+    """(Cached: a listing's pager and navigation links recur on every page of a portal, and the
+    pager scan resolves each link twice.)"""
     href = href.strip().replace("\\", "/")
     if not href or href.lower().startswith(_SKIP_SCHEMES):
         return None

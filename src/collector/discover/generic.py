@@ -24,23 +24,28 @@ _PAGE_PATH = re.compile(r"(index_\d+\.s?html?|column-index-\d+\.s?html?|list_\d+
 
 def pager_links(soup: BeautifulSoup, base: str) -> list[str]:
     """Listing pages linked from a pager, same host only, in page order."""
-    host = urlsplit(base).hostname
+    b = urlsplit(base)
+    host = b.hostname
     out: dict[str, None] = {}
+    same_path: list[str] = []  # links to this page with other query parameters, in order
     for a in soup.find_all("a", href=True):
         url = clean_url(base, a.get("href"))
-        if not url or urlsplit(url).hostname != host:
+        if not url:
+            continue
+        u = urlsplit(url)
+        if u.hostname != host:
             continue
         text = a.get_text("", strip=True)
-        path_q = urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")
+        path_q = u.path + ("?" + u.query if u.query else "")
         numeric = text.isdigit() and len(text) <= 4
         if _NEXT_TEXT.match(text) or _PAGE_PARAM.search(path_q) and (numeric or _NEXT_TEXT.match(text) or not text) \
-                or (numeric and _PAGE_PATH.search(urlsplit(url).path)):
+                or (numeric and _PAGE_PATH.search(u.path)):
             out[url] = None
+        if u.path == b.path:
+            same_path.append(url)
     # onclick / js pagers sometimes keep ?page=N in a plain link without text: catch the params
-    for a in soup.find_all("a", href=True):
-        url = clean_url(base, a.get("href"))
-        if url and urlsplit(url).hostname == host and _PAGE_PARAM.search("?" + urlsplit(url).query) \
-                and urlsplit(url).path == urlsplit(base).path:
+    for url in same_path:
+        if _PAGE_PARAM.search("?" + urlsplit(url).query):
             out.setdefault(url, None)
     out.pop(base, None)
     return list(out)

@@ -84,6 +84,12 @@ def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return strip_controls(text), enc
 
 
+def page_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The encoding :func:`decode_page` would use (the crawl records it once per fetched page),
+    without cleaning a text nobody reads."""
+    return _decode(body, content_type)[1]
+
+
 def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "utf-8"

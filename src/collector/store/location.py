@@ -12,7 +12,8 @@ crawl. Credentials and endpoints come from the environment as the SDKs read them
 pyarrow's own filesystems (local, ``file://``, ``s3://``, ``gs://``, ``hdfs://``, ``abfs://``)
 come first: the dataset already reads and writes through them and they need no extra package;
 any other scheme is tried through fsspec (installed with Prefect) wrapped as a pyarrow
-filesystem.
+filesystem. pyarrow loads only for a URI (or for the dataset): a crawl of a local root works
+with plain files (:mod:`collector.store.files`) and never imports it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import os
 import re
 import uuid
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.fs as pafs
+from typing import TYPE_CHECKING
 
 from collector.errors import BadLocation, StoreError
 from collector.store.faults import store_error
+
+if TYPE_CHECKING:
+    import pyarrow.fs as pafs
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 PROBE_DIR = "_store"
@@ -50,12 +52,17 @@ def normalise(out: str | os.PathLike[str]) -> str:
 
 
 def is_local(fs: pafs.FileSystem) -> bool:
+    import pyarrow.fs as pafs
+
     return isinstance(fs, pafs.LocalFileSystem)
 
 
 def open_root(out: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str]:
     """``(filesystem, path)`` of the root ``out``; raises :class:`BadLocation` for a scheme no
     filesystem library here understands (nothing is written)."""
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+
     text = normalise(out)
     sch = scheme(text)
     if sch is None:
@@ -72,6 +79,8 @@ def open_root(out: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str]:
 
 
 def _fsspec(uri: str, sch: str) -> tuple[pafs.FileSystem, str]:
+    import pyarrow.fs as pafs
+
     try:
         import fsspec
     except ImportError:  # pragma: no cover - installed with Prefect
@@ -97,6 +106,18 @@ def check_writable(out: str | os.PathLike[str]) -> str:
     :class:`~collector.errors.ReadOnlyStore` or :class:`~collector.errors.DiskFull`.
     """
     text = normalise(out)
+    if scheme(text) is None:  # a local directory: no filesystem library needed
+        probe = f"{text}/{PROBE_DIR}/.probe-{uuid.uuid4().hex[:12]}"
+        try:
+            os.makedirs(f"{text}/{PROBE_DIR}", exist_ok=True)
+            with open(probe, "wb") as fh:
+                fh.write(b"xxgk write probe\n")
+            os.unlink(probe)
+        except OSError as exc:
+            raise store_error(exc, f"writing to {text}") from None
+        return text
+    import pyarrow as pa
+
     fs, path = open_root(text)
     probe = f"{path}/{PROBE_DIR}/.probe-{uuid.uuid4().hex[:12]}"
     try:
@@ -121,17 +142,9 @@ def write_file(fs: pafs.FileSystem, path: str, data: bytes, *, fsync: bool = Fal
         with fs.open_output_stream(path) as fh:
             fh.write(data)
         return
-    tmp = f"{parent}/.tmp-{uuid.uuid4().hex[:12]}-{path.rsplit('/', 1)[-1]}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from collector.store.files import write_atomic
+
+    write_atomic(path, data, fsync=fsync)
 
 
 def makedirs(fs: pafs.FileSystem, path: str) -> None:
@@ -142,13 +155,18 @@ def makedirs(fs: pafs.FileSystem, path: str) -> None:
 
 
 def exists(fs: pafs.FileSystem, path: str) -> bool:
+    import pyarrow.fs as pafs
+
     return fs.get_file_info(path).type != pafs.FileType.NotFound
 
 
 def holds(out: str | os.PathLike[str], rel: str = "") -> bool:
     """The root (or ``rel`` under it) exists: ``xxgk check``/``report``/``reparse`` refuse a root
     that holds no dataset without creating anything."""
-    fs, path = open_root(out)
+    text = normalise(out)
+    if scheme(text) is None:
+        return os.path.exists(f"{text}/{rel}" if rel else text)
+    fs, path = open_root(text)
     return exists(fs, f"{path}/{rel}" if rel else path)
 
 

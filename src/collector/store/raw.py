@@ -2,7 +2,8 @@
 
 Keeping the exact bytes (not decoded text) means any document can be re-parsed later without
 the network, with a better parser or a different decoding; the sha256 is also the
-``document_sha256`` of the record. The root is a local path or a URI (:mod:`collector.store.location`).
+``document_sha256`` of the record. The root is a local path (plain file I/O) or a URI (its
+pyarrow filesystem; :mod:`collector.store.files`).
 Writes are atomic (a temp file and a rename on a local disk, one PUT on an object store), so a
 crashed process never leaves a half-written body under its final name, and storing the same bytes
 twice is free. ``fsync`` (off by default: it caps a crawl at the disk's sync latency) adds
@@ -16,11 +17,11 @@ import hashlib
 import os
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.fs as pafs
-
 from collector.store.faults import store_error
-from collector.store.location import is_local, normalise, open_root, write_file
+from collector.store.files import open_files
+from collector.store.location import normalise
+
+_HEX = frozenset("0123456789abcdef")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -29,7 +30,7 @@ def sha256_hex(data: bytes) -> str:
 
 def raw_relpath(sha256: str) -> str:
     """``raw/ab/cd/<sha256>`` — relative to the output root, POSIX separators."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if len(sha256) != 64 or not _HEX.issuperset(sha256):
         raise ValueError(f"not a sha256 hex digest: {sha256!r}")
     return f"raw/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
@@ -39,8 +40,9 @@ class RawStore:
 
     def __init__(self, out_root: str | os.PathLike[str], fsync: bool = False) -> None:
         self.uri = normalise(out_root)
-        self.fs, self.base = open_root(self.uri)
-        self.local = is_local(self.fs)
+        self.files = open_files(self.uri)
+        self.base = self.files.base
+        self.local = self.files.local
         self.root = Path(self.base) if self.local else self.uri  # kept for messages and local callers
         self.fsync = fsync
 
@@ -52,8 +54,7 @@ class RawStore:
         return Path(self._abs(sha256)) if self.local else self._abs(sha256)
 
     def _size(self, sha256: str) -> int | None:
-        info = self.fs.get_file_info(self._abs(sha256))
-        return info.size if info.type == pafs.FileType.File else None
+        return self.files.size(self._abs(sha256))
 
     def exists(self, sha256: str | None) -> bool:
         return bool(sha256) and self._size(sha256) is not None  # type: ignore[arg-type]
@@ -69,14 +70,13 @@ class RawStore:
         try:
             if self._size(sha) == len(data):
                 return sha, rel
-            write_file(self.fs, self._abs(sha), data, fsync=self.fsync)
-        except (OSError, pa.ArrowException) as exc:  # a full disk or a read-only root: one clear line
+            self.files.write(self._abs(sha), data, fsync=self.fsync)
+        except self.files.errors as exc:  # a full disk or a read-only root: one clear line
             raise store_error(exc, f"storing a {len(data)}-byte document in {self.uri}/raw") from None
         return sha, rel
 
     def get(self, sha256: str) -> bytes:
-        with self.fs.open_input_stream(self._abs(sha256)) as fh:
-            return fh.read()
+        return self.files.read(self._abs(sha256))
 
     def valid(self, sha256: str | None) -> bool:
         """The body is there and still hashes to its name (not truncated by a power loss)."""

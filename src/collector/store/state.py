@@ -9,14 +9,21 @@ parser into the dataset, so a second run over unchanged pages writes nothing;
 Prefect task retries cannot give a URL more than its time budget (``FetchSettings.url_budget``).
 
 **Where it lives.** In the output root, so a worker on another machine resumes from it, on any
-filesystem the root can be (an object store has no SQLite and no rename): a log of small Parquet
-files per portal, ``state/fetches/portal=<id>/<time_ns>-<id>.parquet``, each holding the full
+filesystem the root can be (an object store has no SQLite and no rename): a log of small files
+per portal, ``state/fetches/portal=<id>/<time_ns>-<id>.jsonl.gz`` (gzipped JSON Lines, one
+object per row: DuckDB's ``read_json``, pandas and ``zcat`` read them), each holding the full
 rows of the URLs one process changed since its last sync; the newest file of a URL wins. A
 process loads the log into memory when it opens the state and appends a file at most every
 ``sync_seconds`` and on close, only for the portals it touched — so workers crawling different
 portals never write the same file, and appending needs neither a lock nor a read-modify-write.
 When a portal holds more than :data:`COMPACT_AT` files, they are merged into one (named after the
 newest file it replaces, so the order holds while the old files are deleted).
+
+Why JSON Lines, not Parquet: writing Parquet needs pyarrow, and pyarrow building an array loads
+pandas — ~140 MB and 600 modules in a crawler that is otherwise ~60 MB (issue #13). The log is a
+few hundred bytes per URL, written every few seconds; nothing queries it but this class. Log
+files of the previous version (``*.parquet``) are still read (pyarrow then loads, once) and are
+merged into one JSON Lines file the next time this process writes that portal's state.
 
 Why this is safe for resuming: the state only ever lags the dataset (``mark_processed`` follows
 the dataset commit), and the dataset's writes are keyed, so a process killed before its last
@@ -28,6 +35,8 @@ is migrated on open; the SQLite file is kept as ``crawl.sqlite.migrated``.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import json
 import logging
 import os
 import shutil
@@ -36,17 +45,14 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import pyarrow as pa
-import pyarrow.fs as pafs
-import pyarrow.parquet as pq
-
 from collector.store.faults import store_error
-from collector.store.location import exists, is_local, normalise, open_root, write_file
+from collector.store.files import Files, open_files
+from collector.store.location import normalise
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +91,13 @@ class StateRow:
 
 
 _COLS = [f.name for f in fields(StateRow)]
-_TYPES = {"http_status": pa.int64(), "spent": pa.float64()}
-ARROW_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in _COLS])
+LOG_SUFFIX = ".jsonl.gz"
+_LEGACY_SUFFIX = ".parquet"  # the log's files before issue #13: read, and merged away on the next write
+
+
+def _as_dict(row: StateRow) -> dict[str, Any]:
+    """The row's fields (``dataclasses.asdict`` deep-copies each value: a third of a fetch's bookkeeping)."""
+    return {c: getattr(row, c) for c in _COLS}
 
 
 def utcnow_iso() -> str:
@@ -109,50 +120,58 @@ class CrawlState:
         self._meta: dict[str, str] = {}
         self._dirty: set[str] = set()
         self._files: dict[str, int] = {}  # portal dir -> files seen (load + own appends)
+        self._legacy: set[str] = set()    # portal dirs holding files of the Parquet log
         self._last_sync = time.monotonic()
         self._closed = False
+        self._fs: Files = open_files(self.uri)  # BadLocation for a URI nothing here can open
+        self.base = self._fs.base
         try:
-            self.fs, self.base = open_root(self.uri)
             self._migrate_sqlite()
             self._load()
-        except (OSError, pa.ArrowException, sqlite3.Error) as exc:
+        except (*self._fs.errors, sqlite3.Error, ValueError) as exc:  # ValueError: a damaged log file
             raise _state_error(exc, f"opening the crawl state in {self.path}") from None
 
     # -- the log in the root ---------------------------------------------------------------------
     def _abs(self, rel: str) -> str:
         return f"{self.base}/{rel}"
 
+    def _log_files(self, directory: str, *, recursive: bool = False) -> list[str]:
+        """The log's files under ``directory``, oldest first (names start with the time they were written)."""
+        paths = [p for p in self._fs.list(directory, recursive=recursive) if _is_log_file(p.rsplit("/", 1)[-1])]
+        return sorted(paths, key=lambda p: p.rsplit("/", 1)[-1])
+
     def _load(self) -> None:
         for attempt in range(5):
             try:
-                infos = self.fs.get_file_info(pafs.FileSelector(self._abs(FETCHES), allow_not_found=True,
-                                                                recursive=True))
-                files = sorted((i for i in infos if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")
-                                and not i.base_name.startswith(".")), key=lambda i: i.base_name)
                 rows: dict[str, StateRow] = {}
                 counts: dict[str, int] = {}
-                for info in files:
-                    rel_dir = info.path[len(self.base) + 1:].rsplit("/", 1)[0]
+                legacy: set[str] = set()
+                for path in self._log_files(self._abs(FETCHES), recursive=True):
+                    rel_dir = path[len(self.base) + 1:].rsplit("/", 1)[0]
                     counts[rel_dir] = counts.get(rel_dir, 0) + 1
-                    for d in _read_parquet(self.fs, info.path).to_pylist():
+                    if path.endswith(_LEGACY_SUFFIX):
+                        legacy.add(rel_dir)
+                    for d in self._read_log(path):
                         rows[d["url"]] = StateRow(**{c: d.get(c) for c in _COLS})
                 break
             except FileNotFoundError:  # a compaction removed a file meanwhile: list again
                 if attempt == 4:
                     raise
-        self._rows, self._files = rows, counts
-        if exists(self.fs, self._abs(META)):
-            import json
+        self._rows, self._files, self._legacy = rows, counts, legacy
+        if self._fs.exists(self._abs(META)):
+            self._meta = {str(k): str(v) for k, v in json.loads(self._fs.read(self._abs(META)) or b"{}").items()}
 
-            with self.fs.open_input_stream(self._abs(META)) as fh:
-                self._meta = {str(k): str(v) for k, v in json.loads(fh.read() or b"{}").items()}
+    def _read_log(self, path: str) -> list[dict[str, Any]]:
+        data = self._fs.read(path)
+        if path.endswith(_LEGACY_SUFFIX):
+            return _read_parquet(data)
+        return [json.loads(line) for line in gzip.decompress(data).splitlines() if line.strip()]
 
     def _append(self, pdir: str, rows: list[StateRow], name: str | None = None) -> None:
-        table = pa.Table.from_pylist([asdict(r) for r in rows], schema=ARROW_SCHEMA)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
-        name = name or f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        write_file(self.fs, self._abs(f"{pdir}/{name}"), sink.getvalue().to_pybytes())
+        lines = [json.dumps(_as_dict(r), ensure_ascii=False, separators=(",", ":")) for r in rows]
+        data = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=6, mtime=0)
+        name = name or f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}{LOG_SUFFIX}"
+        self._fs.write(self._abs(f"{pdir}/{name}"), data)
         self._files[pdir] = self._files.get(pdir, 0) + 1
 
     def sync(self) -> None:
@@ -168,50 +187,51 @@ class CrawlState:
             try:
                 for pdir, rows in by_dir.items():
                     self._append(pdir, rows)
-                    if self._files.get(pdir, 0) > COMPACT_AT:
+                    if self._files.get(pdir, 0) > COMPACT_AT or pdir in self._legacy:
                         self._compact(pdir)
-            except (OSError, pa.ArrowException) as exc:
+            except (*self._fs.errors, ValueError) as exc:
                 raise _state_error(exc, f"writing the crawl state in {self.path}") from None
             self._dirty.clear()
 
     def _compact(self, pdir: str) -> None:
-        """Merge a portal's files into one, named after the newest it replaces, then delete them."""
-        infos = [i for i in self.fs.get_file_info(pafs.FileSelector(self._abs(pdir), allow_not_found=True))
-                 if i.type == pafs.FileType.File and i.base_name.endswith(".parquet") and not i.base_name.startswith(".")]
-        infos.sort(key=lambda i: i.base_name)
-        if len(infos) < 2:
+        """Merge a portal's files into one, named after the newest it replaces, then delete them
+        (files of the Parquet log included: that is their migration)."""
+        paths = self._log_files(self._abs(pdir))
+        if len(paths) < 2 and not any(p.endswith(_LEGACY_SUFFIX) for p in paths):
             return
         merged: dict[str, dict[str, Any]] = {}
         try:
-            for info in infos:
-                for d in _read_parquet(self.fs, info.path).to_pylist():
+            for path in paths:
+                for d in self._read_log(path):
                     merged[d["url"]] = d
         except FileNotFoundError:
             return  # another process is compacting this portal
-        newest = infos[-1].base_name.split("-", 1)[0]
+        newest = paths[-1].rsplit("/", 1)[-1].split("-", 1)[0]
         rows = [StateRow(**{c: d.get(c) for c in _COLS}) for d in merged.values()]
-        self._append(pdir, rows, name=f"{newest}-~{uuid.uuid4().hex[:8]}.parquet")
-        for info in infos:
+        self._append(pdir, rows, name=f"{newest}-~{uuid.uuid4().hex[:8]}{LOG_SUFFIX}")
+        for path in paths:
             with contextlib.suppress(FileNotFoundError):
-                self.fs.delete_file(info.path)
+                self._fs.delete(path)
         self._files[pdir] = 1
+        self._legacy.discard(pdir)
 
     def _migrate_sqlite(self) -> None:
         """A root of an older version keeps its state in ``state/crawl.sqlite``: copy it into the log."""
+        fs = self._fs
         legacy = self._abs(LEGACY_SQLITE)
-        if not exists(self.fs, legacy):
+        if not fs.exists(legacy):
             return
         tmpdir = None
         try:
-            if is_local(self.fs):
+            if fs.local:
                 db_path = legacy
             else:  # SQLite needs a local file (and its WAL, which may hold committed rows)
                 tmpdir = tempfile.mkdtemp(prefix="xxgk-state-")
                 db_path = os.path.join(tmpdir, "crawl.sqlite")
                 for suffix in ("", "-wal"):
-                    if exists(self.fs, legacy + suffix):
-                        with self.fs.open_input_stream(legacy + suffix) as src, open(db_path + suffix, "wb") as dst:
-                            dst.write(src.read())
+                    if fs.exists(legacy + suffix):
+                        with open(db_path + suffix, "wb") as dst:
+                            dst.write(fs.read(legacy + suffix))
             db = sqlite3.connect(db_path)
             try:
                 have = {r[1] for r in db.execute("PRAGMA table_info(fetches)")}
@@ -227,20 +247,18 @@ class CrawlState:
         for r in rows:
             by_dir.setdefault(portal_dir(r.portal_id), []).append(r)
         for pdir, prows in by_dir.items():  # a fixed name, the oldest: a repeated migration rewrites it
-            self._append(pdir, prows, name=f"{0:020d}-sqlite.parquet")
+            self._append(pdir, prows, name=f"{0:020d}-sqlite{LOG_SUFFIX}")
         if meta:
             self._meta = {**meta}
             self._write_meta()
         for suffix in ("", "-wal", "-shm"):
-            if exists(self.fs, legacy + suffix):
+            if fs.exists(legacy + suffix):
                 with contextlib.suppress(FileNotFoundError):  # another process migrated it first
-                    self.fs.move(legacy + suffix, legacy + ".migrated" + suffix)
+                    fs.move(legacy + suffix, legacy + ".migrated" + suffix)
         log.info("crawl state: migrated %d rows from %s", len(rows), LEGACY_SQLITE)
 
     def _write_meta(self) -> None:
-        import json
-
-        write_file(self.fs, self._abs(META), json.dumps(self._meta, ensure_ascii=False, indent=1).encode())
+        self._fs.write(self._abs(META), json.dumps(self._meta, ensure_ascii=False, indent=1).encode())
 
     # -- lifecycle -------------------------------------------------------------------------------
     def _changed(self, url: str) -> None:
@@ -275,7 +293,7 @@ class CrawlState:
     def record(self, row: StateRow) -> None:
         """Insert or update the fetch result of ``row.url``; keeps validators of failed re-fetches
         and the processed marker (those belong to the last good body)."""
-        d = asdict(row)
+        d = _as_dict(row)
         d["fetched_at"] = d["fetched_at"] or utcnow_iso()
         with self._lock:
             prev = self._rows.get(row.url)
@@ -323,7 +341,7 @@ class CrawlState:
             self._meta[key] = value
             try:
                 self._write_meta()
-            except (OSError, pa.ArrowException) as exc:
+            except self._fs.errors as exc:
                 raise _state_error(exc, f"writing the crawl state in {self.path}") from None
 
     def rows(self, portal_id: str | None = None) -> list[StateRow]:
@@ -332,9 +350,16 @@ class CrawlState:
         return sorted(out, key=lambda r: r.url)
 
 
-def _read_parquet(fs: pafs.FileSystem, path: str) -> pa.Table:
-    with fs.open_input_file(path) as fh:
-        return pq.read_table(fh)
+def _is_log_file(name: str) -> bool:
+    return not name.startswith(".") and (name.endswith(LOG_SUFFIX) or name.endswith(_LEGACY_SUFFIX))
+
+
+def _read_parquet(data: bytes) -> list[dict[str, Any]]:
+    """Rows of a file of the Parquet log (written before issue #13)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.read_table(pa.BufferReader(data)).to_pylist()
 
 
 def _state_error(exc: BaseException, what: str) -> Exception:
