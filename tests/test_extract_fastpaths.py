@@ -1,8 +1,9 @@
 """The fast paths of issue #13 give exactly what the straightforward code gave.
 
 Each fast path (span placement without a slot set for rowspan-1 cells, the control-character
-check in two C passes, the page text cut while it is read, a cell's text serialised by lxml) is
-compared with the plain implementation it replaced, on inputs built to hit the edge cases.
+check in two C passes, the page text cut while it is read, a cell's text serialised by lxml, a
+table without merged cells placed without the span algorithm, the inline-tag regex's lookahead)
+is compared with the plain implementation it replaced, on inputs built to hit the edge cases.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import re
 from lxml import etree
 
 from collector.extract.charset import has_controls, strip_controls
-from collector.extract.html import _all_text, _joined_prefix, cell_text, str_to_document
+from collector.extract.html import (
+    _INLINE_TAGS,
+    _all_text,
+    _joined_prefix,
+    _strings,
+    _text_prefix,
+    cell_text,
+    str_to_document,
+    table_to_grid,
+)
 from collector.models import grid_from_spans
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]+")
@@ -88,3 +98,72 @@ def test_empty_page_is_refused_with_a_reason() -> None:
 
     with pytest.raises(UnsupportedFormat, match="no body text"):
         str_to_document("   ")
+
+
+def test_text_prefix_equals_joined_prefix_of_the_strings() -> None:
+    rng = random.Random(11)
+    words = ["", " ", "\n  ", "索引号", " 发布日期：2021-01-05 ", "x" * 50]
+    for _ in range(200):
+        html = "<body>" + "".join(f"<div>{rng.choice(words)}<p>{rng.choice(words)}</p>{rng.choice(words)}</div>"
+                                  for _ in range(rng.randint(0, 40))) + "</body>"
+        body = etree.fromstring(html, etree.HTMLParser()).find("body")
+        if body is None:
+            continue
+        limit = rng.randint(0, 300)
+        assert _text_prefix(body, limit) == _joined_prefix(_strings(body), limit)
+
+
+def test_table_without_merged_cells_equals_the_span_placement() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        rows = []
+        for r in range(rng.randint(0, 5)):
+            tds = "".join(f"<td{rng.choice(['', ' colspan=1', ' rowspan=0', ' colspan=2', ' rowspan=2'])}>{r}.{k}</td>"
+                          for k in range(rng.randint(0, 4)))
+            rows.append(f"<tr>{tds}</tr>")
+        table = etree.fromstring(f"<table>{''.join(rows)}</table>", etree.HTMLParser()).find(".//table")
+        if table is None:
+            continue
+        got = table_to_grid(table, "t")
+        cells = [[(cell_text(td), int(td.get("rowspan") or 1), int(td.get("colspan") or 1)) for td in tr]
+                 for tr in table.iter("tr")]
+        want = grid_from_spans(cells, where="t")
+        assert (got.rows, got.copies, got.where) == (want.rows, want.copies, want.where)
+
+
+_INLINE_TAGS_BEFORE = re.compile(r"</?(?:span|font|o:p|b|strong|i|em|u|sup|sub|st1:[a-z]+)(?:\s[^>]*)?>", re.I)
+
+
+def test_inline_tag_regex_equals_the_one_without_lookahead() -> None:
+    rng = random.Random(3)
+    names = ["span", "SPAN", "font", "o:p", "b", "br", "body", "strong", "i", "img", "em", "u", "ul", "sup", "sub",
+             "st1:place", "\u017fpan", "div", "td", "input", "e", "s"]
+    for _ in range(500):
+        html = "".join(f"<{rng.choice(['', '/'])}{rng.choice(names)}{rng.choice(['', ' a=1', '/', ' '])}>x"
+                       for _ in range(rng.randint(0, 20)))
+        assert _INLINE_TAGS.sub("", html) == _INLINE_TAGS_BEFORE.sub("", html), html
+
+
+def test_document_text_with_merged_cells_equals_the_per_cell_check() -> None:
+    from collector.models import Document
+
+    rng = random.Random(17)
+    for _ in range(300):
+        cells = [[(f"{r}.{k}", rng.choice([1, 1, 2, 3]), rng.choice([1, 1, 2])) for k in range(rng.randint(0, 4))]
+                 for r in range(rng.randint(0, 5))]
+        table = grid_from_spans(cells)
+        want = "\n".join("\t".join("" if (r, c) in table.copies else cell for c, cell in enumerate(row))
+                         for r, row in enumerate(table.rows))
+        assert Document(blocks=[table], media_type="html", extractor="lxml").text() == want
+
+
+def test_cell_text_of_one_leaf_child_equals_the_serialised_text() -> None:
+    rng = random.Random(9)
+    parts = ["", "1", " 2 ", "商业\n企业", "\u3000", "&nbsp;3"]
+    for _ in range(300):
+        inner = "".join(f"{rng.choice(parts)}<{t}>{rng.choice(parts)}</{t}>{rng.choice(parts)}" if t != "br" else
+                        f"{rng.choice(parts)}<br>{rng.choice(parts)}" for t in rng.sample(["p", "br", "div"], 1))
+        root = etree.fromstring(f"<table><tr><td>{inner}</td></tr></table>", etree.HTMLParser())
+        td = next(root.iter("td"))
+        text = re.sub(r"\s*\n\s*", "", "".join(td.itertext()))  # the serialised text, lines joined
+        assert cell_text(td) == re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", text).strip(), inner

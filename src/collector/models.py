@@ -35,6 +35,13 @@ class Table:
     # nothing); None means "read from a text layer".
     confidence: dict[tuple[int, int], float] | None = None
 
+    def copies_by_row(self) -> dict[int, list[int]]:
+        """``copies`` as row -> its copy columns (a row's cells are then checked by column only)."""
+        out: dict[int, list[int]] = {}
+        for r, c in self.copies:
+            out.setdefault(r, []).append(c)
+        return out
+
     @property
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
@@ -72,8 +79,15 @@ class Document:
             elif not b.copies:
                 out.extend("\t".join(row) for row in b.rows)
             else:
+                by_row = b.copies_by_row()
                 for r, row in enumerate(b.rows):
-                    out.append("\t".join("" if (r, c) in b.copies else cell for c, cell in enumerate(row)))
+                    cols = by_row.get(r)
+                    if cols:
+                        row = list(row)
+                        for c in cols:
+                            if c < len(row):
+                                row[c] = ""
+                    out.append("\t".join(row))
         return "\n".join(out)
 
     @property
@@ -103,23 +117,28 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
     ``rowspan x colspan`` slots. Spans are clamped (hostile documents use ``rowspan=65535``) so
     the grid stays bounded by the real row count.
     """
-    taken: set[tuple[int, int]] = set()
+    taken: dict[int, set[int]] = {}  # row -> its columns covered by a rowspan from above
     out: list[tuple[int, int, int, int, str]] = []
     nrows = len(rows)
+    width = 0
     for r, row in enumerate(rows):
         c = 0
+        row_taken = taken.pop(r, None)
         for text, rowspan, colspan in row:
-            while (r, c) in taken:
-                c += 1
-            rowspan = max(1, min(rowspan, nrows - r))
-            colspan = max(1, min(colspan, 64))
+            if row_taken:
+                while c in row_taken:
+                    c += 1
+            if rowspan != 1:  # (1 is the common case and needs no clamping)
+                rowspan = max(1, min(rowspan, nrows - r))
+            if colspan != 1:
+                colspan = max(1, min(colspan, 64))
             # only later rows look slots up: this row's own cells move c past theirs
             for dr in range(1, rowspan):
-                for dc in range(colspan):
-                    taken.add((r + dr, c + dc))
+                taken.setdefault(r + dr, set()).update(range(c, c + colspan))
             out.append((r, c, rowspan, colspan, text))
             c += colspan
-    width = max((c + cs for _, c, _, cs, _ in out), default=0)
+        if c > width:
+            width = c
     return out, width
 
 

@@ -59,9 +59,13 @@ def bytes_to_document(
 def sanitize(doc: Document) -> Document:
     """Strip NUL/control characters from every string a binary format's extractor returned
     (a PDF text layer or a DOCX run can carry them; HTML and text are clean from the decoder)."""
+    # one search over all paragraphs first (a character test: the joined text has controls iff a
+    # paragraph has): almost every document is clean
+    paragraphs_clean = not has_controls("".join([b.text for b in doc.blocks if isinstance(b, Paragraph)]))
     for block in doc.blocks:
         if isinstance(block, Paragraph):
-            block.text = strip_controls(block.text, " ")  # a block stays one line
+            if not paragraphs_clean:
+                block.text = strip_controls(block.text, " ")  # a block stays one line
         elif isinstance(block, Table) and has_controls("".join(chain.from_iterable(block.rows))):
             # one search per table, not one per cell: almost every table is clean
             block.rows = [[strip_controls(c, " ") for c in row] for row in block.rows]

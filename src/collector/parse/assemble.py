@@ -15,7 +15,9 @@ the row label) simply gets two readings; :mod:`collector.parse.solve` decides be
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from collector.parse.labels import ENUMERATOR_NORM, S3_COLUMNS, S3_OTHER_SUBROWS, S3_STREAM_PATTERNS
 from collector.parse.normalize import has_cjk, is_blank, is_value_cell, norm_label
@@ -73,8 +75,7 @@ def split_label(row: Row) -> tuple[str, list[str]]:
     """(label text, value cell texts) of a row; copies of merged cells count for labels only."""
     last = -1
     for i, c in enumerate(row.cells):
-        t = c.text.strip()
-        if t and not is_value_cell(t) and (has_cjk(t) or any(ch.isalpha() for ch in t)):
+        if _is_label(c.text.strip()):
             last = i
     parts: list[str] = []
     for c in row.cells[: last + 1]:
@@ -83,6 +84,12 @@ def split_label(row: Row) -> tuple[str, list[str]]:
             parts.append(t)
     values = [c.text for c in row.cells[last + 1 :] if not c.copy]
     return "".join(parts), values
+
+
+@lru_cache(maxsize=16384)
+def _is_label(t: str) -> bool:
+    """Is this (stripped) cell text part of a row's label: words, not a number or a blank marker?"""
+    return bool(t) and not is_value_cell(t) and (has_cjk(t) or any(ch.isalpha() for ch in t))
 
 
 def fit(values: list[str], n: int) -> list[str] | None:
@@ -119,13 +126,20 @@ def _positional(row: Row, start: int) -> tuple[str, list[str]] | None:
     """A tab/pipe text row under a header whose 自然人 column is ``start``: (label, 7 values), or
     None when the row does not line up (a label broken onto its own line shifts the cells)."""
     cells = [c.text for c in row.cells]
-    if len(cells) < start + 1 or any(t.strip() for t in cells[start + WIDTH:]):
+    if len(cells) < start + 1:
         return None
+    for t in cells[start + WIDTH:]:
+        if t.strip():
+            return None
     head, vals = cells[:start], cells[start : start + WIDTH]
-    if any(t.strip() and is_value_cell(t) for t in head) or not all(is_value_cell(t) for t in vals):
-        return None
+    for t in head:
+        if t.strip() and is_value_cell(t):
+            return None
+    for t in vals:
+        if not is_value_cell(t):
+            return None
     vals += [""] * (WIDTH - len(vals))
-    return "".join(dict.fromkeys(norm_label(t) for t in head if t.strip())), vals
+    return "".join(dict.fromkeys([norm_label(t) for t in head if t.strip()])), vals
 
 
 def _units(rows: list[Row]) -> list[_Unit]:
@@ -180,6 +194,7 @@ def _occurrences(text: str, units: list[_Unit]) -> list[_Occurrence]:
             found.append((u.start, u.end, "results_total"))
     found.sort()
     out: list[_Occurrence] = []
+    by_key: dict[str, list[_Occurrence]] = {}  # the same occurrences per key (the check below is per key)
     prev_end = 0
     seen: set[tuple[str, int]] = set()
     for kw_start, kw_end, key in found:
@@ -187,9 +202,12 @@ def _occurrences(text: str, units: list[_Unit]) -> list[_Occurrence]:
         window_from = max(prev_end, kw_start - _BACKOFF)
         for m in ENUMERATOR_NORM.finditer(text, window_from, kw_start):
             start = m.start()
-        if (key, start) not in seen and not any(o.key == key and o.start <= kw_start < o.keyword_end for o in out):
+        same = by_key.setdefault(key, [])
+        if (key, start) not in seen and not any(o.start <= kw_start < o.keyword_end for o in same):
             seen.add((key, start))
-            out.append(_Occurrence(key, start, kw_end))
+            occ = _Occurrence(key, start, kw_end)
+            out.append(occ)
+            same.append(occ)
         prev_end = max(prev_end, kw_end)
     out.sort(key=lambda o: o.start)
     return out
@@ -218,11 +236,11 @@ def s3_stream(rows: list[Row]) -> S3Stream:
                    and u.end > first]
     last_reading: dict[str, Reading] = {}
     last_unit: dict[str, _Unit] = {}
+    starts = [o.start for o in occs]  # sorted: occurrences before a position are a prefix
     for n, u in enumerate(value_units):
         if u.whole_label:
             # a grid row's label is whole: its values belong to the row its own label names
-            own = [o for o in occs if u.start <= o.start < u.end or (o.start < u.start < o.keyword_end)]
-            target = own[-1] if own else None
+            target = _own_occurrence(occs, starts, u)
             if target is None:
                 if numbers(u.values):
                     out.leftovers += [u.row, *u.rows]
@@ -230,8 +248,8 @@ def s3_stream(rows: list[Row]) -> S3Stream:
         else:
             pos = u.end
             next_start = value_units[n + 1].start if n + 1 < len(value_units) else len(text) + 1
-            before = [o for o in occs if o.start < pos]
-            target = before[-1] if before else None
+            i = bisect_left(starts, pos)  # the last occurrence starting before pos
+            target = occs[i - 1] if i else None
             if target is not None and target.taken:
                 if n and last_unit.get(target.key) is value_units[n - 1] and _continues(
                         u, occs, last_reading.get(target.key)):
@@ -252,6 +270,19 @@ def s3_stream(rows: list[Row]) -> S3Stream:
         last_reading[target.key] = reading
         last_unit[target.key] = u
     return out
+
+
+def _own_occurrence(occs: list[_Occurrence], starts: list[int], u: _Unit) -> _Occurrence | None:
+    """The last occurrence (in ``occs`` order, sorted by start) that starts inside ``u``'s label, or
+    whose keyword spans its start: ``[o for o in occs if u.start <= o.start < u.end or
+    o.start < u.start < o.keyword_end][-1]``, found by bisection."""
+    i = bisect_left(starts, u.end) - 1  # the last occurrence starting before the label's end
+    if i >= 0 and occs[i].start >= u.start:
+        return occs[i]  # later ones start at or after u.end; earlier ones come before it in order
+    for o in reversed(occs[: i + 1]):  # all start before u.start: the keyword must span it
+        if u.start < o.keyword_end:
+            return o
+    return None
 
 
 def _continues(u: _Unit, occs: list[_Occurrence], prev: Reading | None) -> bool:

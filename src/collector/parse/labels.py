@@ -10,6 +10,7 @@ Sources: 国办公开办函〔2021〕30号 and 〔2019〕60号.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 S3_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
@@ -131,6 +132,11 @@ S2_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def match_s2_item(label: str) -> tuple[str, str] | None:
     """Whole-cell match: the label is the item name, possibly with a unit in brackets."""
+    return _match_s2_item(label) if len(label) <= 200 else _match_s2_item.__wrapped__(label)
+
+
+@lru_cache(maxsize=8192)  # labels recur in every report; long ones (paragraphs) are not kept
+def _match_s2_item(label: str) -> tuple[str, str] | None:
     core = re.sub(r"\(.*?\)|（.*?）|[:：]", "", label)
     core = re.sub(r"^(\d+\.|[一二三四五六七八九十]+、)", "", core)
     for name, art, key in S2_ITEMS:

@@ -26,7 +26,7 @@ from collector.parse.labels import (
     s3_result_rows,
 )
 from collector.parse.metadata import extract_metadata, legacy_metadata
-from collector.parse.normalize import looks_traditional, nfkc, norm_label, to_simplified
+from collector.parse.normalize import looks_traditional, nfkc, norm_text, to_simplified
 from collector.parse.prose import prose_figures
 from collector.parse.rows import Row, document_rows
 from collector.parse.tables import extract_s2, extract_s3, extract_s4, s2_layout
@@ -50,26 +50,38 @@ def report_id_for(source_url: str | None, sha256: str, report_year: int | None) 
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+_WAP = re.compile(r"_wap(\.s?html?)$")
+_SCHEME = re.compile(r"^https?://", re.I)
+
+
 def canonical_url(url: str) -> str:
     u = url.strip().split("#", 1)[0]
-    u = re.sub(r"_wap(\.s?html?)$", r"\1", u)  # Chongqing TRS wap twins
-    u = re.sub(r"^https?://", "http://", u, flags=re.I)
+    u = _WAP.sub(r"\1", u)  # Chongqing TRS wap twins
+    u = _SCHEME.sub("http://", u)
     scheme_host, _, rest = u.partition("://")
     host, _, path = rest.partition("/")
     return f"{scheme_host}://{host.lower()}/{path}"
 
 
+@cache
+def _parts(path: str) -> tuple[tuple[str, ...], str]:
+    """A dotted path split once: (its parents, its leaf) — paths are the schema's few hundred."""
+    *parents, leaf = path.split(".")
+    return tuple(parents), leaf
+
+
 def _set(tree: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
+    parents, leaf = _parts(path)
     node = tree
-    for p in parts[:-1]:
+    for p in parents:
         node = node.setdefault(p, {})
-    node[parts[-1]] = value
+    node[leaf] = value
 
 
 def _get(tree: dict[str, Any], path: str) -> Any:
     node: Any = tree
-    for p in path.split("."):
+    parents, leaf = _parts(path)
+    for p in (*parents, leaf):
         if not isinstance(node, dict):
             return None
         node = node.get(p)
@@ -93,18 +105,16 @@ def empty_numbers() -> dict[str, Any]:
     return _copy_tree(_empty_tree())
 
 
-def _section_text(rows: list[Row], n: int) -> str | None:
-    parts = [" ".join(c.text for c in r.cells if c.text) for r in rows if r.section == n and r.heading is None and not r.from_table]
-    text = "\n".join(p for p in parts if p.strip())
-    return text or None
-
-
-def _as_number(path: str, v: float | int | None) -> float | int | None:
-    if v is None:
-        return None
-    if field_index()[path].kind == "integer" and isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
+def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6)) -> dict[int, str | None]:
+    """Each kept section's narrative: its text rows (not headings, not table rows) joined by line,
+    None when it has none — for all of them in one pass over the rows."""
+    parts: dict[int, list[str]] = {n: [] for n in wanted}
+    for r in rows:
+        if r.section in parts and r.heading is None and not r.from_table:
+            p = " ".join([c.text for c in r.cells if c.text])
+            if p.strip():
+                parts[r.section].append(p)
+    return {n: "\n".join(ps) or None for n, ps in parts.items()}
 
 
 def document_to_record(doc: Document, *, source_url: str | None = None, sha256: str = "",
@@ -117,9 +127,8 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     """
     full_text = _simplify(doc)
     rows, sections = document_rows(doc)
-    norm_text = norm_label(full_text)
-    fmt, score = detect_format(norm_text)
-    lines = [" ".join(c.text for c in r.cells if c.text).strip() for r in rows if not r.from_table]
+    fmt, score = detect_format(norm_text(full_text))
+    lines = [" ".join([c.text for c in r.cells if c.text]).strip() for r in rows if not r.from_table]
     lines = [ln for ln in lines if ln]
 
     warnings: list[str] = list(doc.warnings)
@@ -183,9 +192,19 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         for name, r in legacy.values.items():
             cells[f"legacy.{name}"] = CellValue(r.value, r.raw, r.where, r.unit)
     numbers = empty_numbers()
+    fields = field_index()
     for path, cv in cells.items():
-        if path in field_index():
-            _set(numbers, path, _as_number(path, cv.value))
+        field = fields.get(path)
+        if field is None:
+            continue
+        v = cv.value  # _set(numbers, path, v) inlined (~200 cells a record); integers as int
+        if field.kind == "integer" and isinstance(v, float) and v.is_integer():
+            v = int(v)
+        parents, leaf = _parts(path)
+        node = numbers
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = v
     derived_fields: list[str] = []
     if s3_layout == "gb2021":
         for col in S3_COLUMNS:
@@ -199,7 +218,8 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         region.update({k: v for k, v in region_hint.items() if v and k in region})
     if legacy is not None:
         numbers["legacy"]["fees_unit"] = legacy.fees_unit
-    prose = prose_figures(_section_text(rows, 1) or full_text[:5000])
+    section_texts = _section_texts(rows)
+    prose = prose_figures(section_texts[1] or full_text[:5000])
     if legacy is not None:
         # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones
         for key, name in (("proactive_items", "proactive_items_total"), ("requests_received", "requests_received")):
@@ -240,9 +260,9 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         **numbers,
         "prose": prose,
         "text": _legacy_text(legacy, full_text) if legacy is not None else {
-            "s1_overview": _section_text(rows, 1),
-            "s5_problems": _section_text(rows, 5),
-            "s6_other": _section_text(rows, 6),
+            "s1_overview": section_texts[1],
+            "s5_problems": section_texts[5],
+            "s6_other": section_texts[6],
             "full": None,
         },
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from collector.models import Document, Paragraph
 from collector.parse.normalize import is_blank, is_value_cell, nfkc, norm_label
@@ -26,6 +27,9 @@ SECTION_KEYWORDS: dict[int, tuple[str, ...]] = {
 }
 
 
+SHORT = 200  # texts up to this long are memoised (template lines recur in every report)
+
+
 class CellText(str):
     """A cell's text that remembers its grid column and OCR confidence, for traceability."""
 
@@ -35,9 +39,18 @@ class CellText(str):
 
 
 def _cell_text(text: str, col: int, conf: float | None) -> CellText:
+    """Cached for short texts: the same label or number in the same column recurs in every report
+    (nothing changes a CellText after it is made, so one object can serve them all)."""
+    return _cell_text_cached(text, col, conf) if len(text) <= SHORT else _new_cell_text(text, col, conf)
+
+
+def _new_cell_text(text: str, col: int, conf: float | None) -> CellText:
     t = CellText(text)
     t.col, t.conf = col, conf
     return t
+
+
+_cell_text_cached = lru_cache(maxsize=16384, typed=True)(_new_cell_text)
 
 
 @dataclass(slots=True)
@@ -60,6 +73,11 @@ class Row:
 
 def heading_number(text: str) -> int | None:
     """Section number of a heading line, or None."""
+    return _heading_number(text) if len(text) <= SHORT else _heading_number.__wrapped__(text)
+
+
+@lru_cache(maxsize=8192)
+def _heading_number(text: str) -> int | None:
     t = nfkc(text).strip()
     if len(t) > 60:
         t = t[:60]
@@ -90,6 +108,11 @@ def _is_value_token(token: str) -> bool:
 
 
 def split_text_line(text: str) -> list[str]:
+    """:func:`_split_text_line`, memoised for short lines."""
+    return list(_split_cached(text) if len(text) <= SHORT else _split_text_line(text))
+
+
+def _split_text_line(text: str) -> tuple[str, ...]:
     """A line of text as cells: ``|`` (markdown, page scrapes) or tabs; else runs of words and numbers.
 
     ``pdftotext -layout`` and PDF text layers separate columns only by spaces, so a line with
@@ -99,19 +122,19 @@ def split_text_line(text: str) -> list[str]:
     """
     if "|" in text:
         if _MD_SEPARATOR.match(text):
-            return []
+            return ()
         parts = text.split("|")
         # "| a | b |" has empty edges that are not cells
         if parts and not parts[0].strip():
             parts = parts[1:]
         if len(parts) > 1 and not parts[-1].strip() and text.rstrip().endswith("|"):
             parts = parts[:-1]
-        return [p.strip() for p in parts]
+        return tuple(p.strip() for p in parts)
     if "\t" in text:
-        return [p.strip() for p in text.split("\t")]
+        return tuple(p.strip() for p in text.split("\t"))
     tokens = _TOKEN.findall(text)
     if len(tokens) < 2 or not any(_is_value_token(t) for t in tokens):
-        return [text.strip()]
+        return (text.strip(),)
     cells: list[str] = []
     words: list[str] = []
     for t in tokens:
@@ -127,7 +150,10 @@ def split_text_line(text: str) -> list[str]:
             words.append(t)
     if words:
         cells.append(" ".join(words))
-    return cells
+    return tuple(cells)
+
+
+_split_cached = lru_cache(maxsize=8192)(_split_text_line)
 
 
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
@@ -151,10 +177,15 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
                             positional="\t" in text or "|" in text))
         else:
             conf = block.confidence or {}
-            copies = block.copies
+            copies = block.copies_by_row() if block.copies else {}
             for r, grid_row in enumerate(block.rows):
-                cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None), (r, c) in copies)
-                         for c, t in enumerate(grid_row)]
+                if conf:
+                    cells = [Cell(_cell_text(t, c, conf.get((r, c)))) for c, t in enumerate(grid_row)]
+                else:
+                    cells = [Cell(_cell_text(t, c, None)) for c, t in enumerate(grid_row)]
+                for c in copies.get(r, ()):
+                    if c < len(cells):
+                        cells[c].copy = True
                 where = f"{block.where} row {r + 1}".strip()
                 texts = {s for s in map(str.strip, grid_row) if s}
                 # a heading typed into a full-width table row (all three tables in one grid)

@@ -118,6 +118,8 @@ def candidates(readings: Sequence[Reading], width: int) -> list[Candidate]:
             whole.append(Candidate(tuple(fitted), r.where))
         else:
             other.append(r)
+    if len(whole) == 1:
+        return whole  # one printing, taken as printed (what _fullest(_distinct(...)) returns for it)
     out = _fullest(_distinct(whole))
     if out:
         return out
@@ -177,7 +179,8 @@ def _fullest(cands: list[Candidate]) -> list[Candidate]:
     def covers(a: Values, b: Values) -> bool:
         return a != b and all(y is None or x == y for x, y in zip(a, b, strict=True))
 
-    kept = [c for c in cands if not any(covers(o.values, c.values) for o in cands)]
+    values = [c.values for c in cands]  # each parsed once, not once per pair
+    kept = [c for c, v in zip(cands, values, strict=True) if not any(covers(o, v) for o in values)]
     if len(kept) == 1 and len(cands) > 1:
         c = kept[0]
         return [Candidate(c.raw, c.where, f"the fullest of {len(cands)} printings of the row")]

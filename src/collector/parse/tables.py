@@ -66,8 +66,8 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
     solution = solve_rows({k: v for k, v in options.items() if v}, result_rows=result_rows, width=WIDTH)
     warnings.extend(solution.warnings)
     for key, cand in solution.chosen.items():
+        where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
         for col, raw in zip(S3_COLUMNS, cand.raw, strict=True):
-            where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
             _store(out, f"s3.{key}.{col}", raw, where)
         out.rows_found.add(key)
     out.blank_rows = stream.labelled - set(stream.readings)
@@ -160,7 +160,7 @@ S2_MARKERS = {
 
 def s2_layout(rows: list[Row]) -> str | None:
     """The era of 二 from its column headers (they changed between the two templates), or None."""
-    text = "".join(norm_label(c.text) for r in rows for c in r.cells)
+    text = "".join([norm_label(c.text) for r in rows for c in r.cells])
     score = {fmt: sum(m in text for m in markers) for fmt, markers in S2_MARKERS.items()}
     if score["gb2021"] == score["gb2019"]:
         return None

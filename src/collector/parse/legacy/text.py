@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from collector.models import Document, Paragraph, Table
-from collector.parse.normalize import nfkc
+from collector.parse.normalize import CharMap, nfkc
 
 _WS = re.compile(r"\s+")
 _END = re.compile(r"[。！？；;!?：:]$")
@@ -83,13 +83,13 @@ class Section:
         return "\n".join(p.text for p in self.paras)
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "〝": '"', "〞": '"', "「": '"', "」": '"', "‘": "'", "’": "'",
-                         "谘": "咨"})  # 谘询: the variant traditional→simplified conversion leaves in place
+_QUOTES = CharMap(str.maketrans({"“": '"', "”": '"', "〝": '"', "〞": '"', "「": '"', "」": '"', "‘": "'", "’": "'",
+                                  "谘": "咨"}))  # 谘询: the variant traditional→simplified conversion leaves in place
 
 
 def clean(text: str, normalized: bool = False) -> str:
     """NFKC, no whitespace (PDF copies space out digits and break words), one kind of quote, 谘 -> 咨."""
-    return _WS.sub("", text if normalized else nfkc(text)).translate(_QUOTES)
+    return _QUOTES(_WS.sub("", text if normalized else nfkc(text)))
 
 
 def _pieces(doc: Document, skip: set[int]) -> list[tuple[str, str]]:
