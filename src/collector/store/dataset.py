@@ -226,8 +226,13 @@ class Dataset:
         """Stage one file in the current layout (an older table is upgraded on the way), documented."""
         assert self._txn is not None, "writes happen inside a transaction"
         spec = self.specs[partition_rel.split("/", 1)[0]]
-        if not table.schema.equals(spec.file_schema, check_metadata=True):
-            table = upgrade(table, spec)  # also drops metadata read from an older file
+        target = spec.file_schema
+        if not table.schema.equals(target, check_metadata=True):
+            if table.schema.equals(target, check_metadata=False):
+                # the current layout without its documentation (a new batch): attach it, no per-column cast
+                table = pa.Table.from_arrays(table.columns, schema=target)
+            else:
+                table = upgrade(table, spec)  # also drops metadata read from an older file
         rel = f"{partition_rel}/part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
         added = self._txn.stage(rel, table, kv=columns_kv(spec.name))
         self._index.stage(self._file_keys(spec, rel, table, added.bytes))
