@@ -40,10 +40,10 @@ def _ws(ctx: RunContext) -> Workspace:
 
 
 @task(name="open-output", **_WORK)
-def open_output(ctx: RunContext, summary: bool = True) -> list[str]:
-    """Repair the dataset before the run (the parse workers and summary modules load meanwhile);
-    returns damaged files set aside."""
-    damaged = stages.open_output(_ws(ctx), summary=summary)
+def open_output(ctx: RunContext) -> list[str]:
+    """Repair the dataset before the run (the parse workers and the summary's modules load
+    meanwhile: every flow ends with the summary); returns damaged files set aside."""
+    damaged = stages.open_output(_ws(ctx), summary=True)
     for d in damaged:
         logger().warning("quarantined %s", d)
     return damaged

@@ -126,14 +126,14 @@ def migrate(ws: Workspace) -> int:
         return ds.migrate()
 
 
-def compact(ws: Workspace, *, full: bool = False) -> Span:
-    """Merge the partitions the run left with many small files (``FANOUT`` or more; every
-    partition with two or more when ``full``), so readers scan few files."""
+def compact(ws: Workspace) -> Span:
+    """Merge the partitions the run left with many small files (``FANOUT`` or more: the write
+    tiers bound the rest), so readers scan few files."""
     from collector.store.keyindex import FANOUT
 
     t0 = time.perf_counter()
     with ws.writing() as ds:
-        merged = ds.compact(min_files=2 if full else FANOUT)
+        merged = ds.compact(min_files=FANOUT)
     log.info("compacted %d files", merged)
     return (t0, time.perf_counter())
 

@@ -132,7 +132,7 @@ class _CommitJob:
     """One caller's batch in a group commit, and what became of it."""
 
     outcomes: list[Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False  # written, or failed: read and set under the write lock
     stats: WriteStats | None = None
     quarantined: list[str] = field(default_factory=list)
     error: BaseException | None = None
@@ -225,7 +225,13 @@ class Workspace:
         writer guard (the flows' slot shared by every run), and the root repaired first (another
         worker may have died mid-publish since the last batch). Held only while writing: a batch's
         parsing happens before, outside it, so other batches and runs keep writing meanwhile."""
-        with self._write_lock, self.writer_guard():
+        with self._write_lock, self._repaired() as ds:
+            yield ds
+
+    @contextlib.contextmanager
+    def _repaired(self) -> Iterator[Dataset]:
+        """The dataset inside the writer guard, repaired first (the caller holds the write lock)."""
+        with self.writer_guard():
             ds = self.dataset
             if not ds.read_only:
                 ds.repair()
@@ -245,14 +251,11 @@ class Workspace:
         with self._commit_lock:
             self._commit_queue.append(job)
         with self._write_lock:
-            if not job.done.is_set():
+            if not job.done:  # else a writer before us took it along
                 with self._commit_lock:
                     jobs, self._commit_queue = self._commit_queue, []
                 try:
-                    with self.writer_guard():
-                        ds = self.dataset
-                        if not ds.read_only:
-                            ds.repair()
+                    with self._repaired() as ds:
                         new = self.new_quarantines()
                         if new:  # rows were lost: the crawl state forgets what was processed
                             self.reconcile()
@@ -265,7 +268,7 @@ class Workspace:
                     raise
                 finally:
                     for j in jobs:
-                        j.done.set()
+                        j.done = True
         if job.error is not None:
             raise job.error
         assert job.stats is not None
