@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from collector.discover import (
@@ -198,3 +200,79 @@ def test_list_items_prefers_full_title() -> None:
                      "<span>2023-01-20</span></li>")
     (it,) = list_items(soup, "http://x/")
     assert it.title.startswith("某某市发展和改革委员会2022") and it.date == "2023-01-20"
+
+
+# -- the crawl's cheaper reads give the same answers as the plain ones (issue #13) ---------------
+
+MESSY_LISTING = """<html><head><title>年报</title></head><body class="x y" style="a">
+<div class="list"><ul>
+ <li class="it"><a href="./202301/t1.html" title="某局2022年政府信息公开工作年度报告" target="_blank" class="a b">
+   某局2022年…</a>&nbsp;<span class="d"> 2023-01-20 </span></li>
+ <li><a href="t2.html">某县2021年政府信息公开<b>工作</b>年度报告</a><!-- 2021-01-01 --> 2022-1-5</li>
+ <li><a href="t3.html" data-x="1"><img src="x.png" alt="2020">某镇2020年政府信息公开工作年度报告</li>
+ <tr><td><a href='t4.html'>某委2019年政府信息公开工作年度报告</td><td>2020/02/03</td>
+ <p>说明 <a href="javascript:void(0)">忽略</a> <a href="#top">顶部</a></p>
+</ul><div class="page"><a href="?page=2">下一页</a> <a href="index_3.html">3</a> <a href="?page=1"> 1 </a>
+<a href="list_9.html" title="尾页">&gt;&gt;</a></div>
+<table><tr><td><a href="/other/">其他栏目</a></td><td>2023-13-40</td></tr></table>
+<pre>   </pre><a href="t5.html" title="">   </a><a href="t6.html" title="短">某单位2018年政府信息公开工作年度报告</a>
+</body></html>"""
+
+
+def soup_reads(soup: Any) -> list[Any]:
+    """Every read an adapter makes of a soup: anchors with href, their attributes, texts, and
+    their ancestors' names and texts."""
+    return [(a.get("href"), a.get("title"), a.get_text(" ", strip=True), a.get_text("", strip=True),
+             [(p.name, p.get_text(" ", strip=True)) for p in list(a.parents)[:4]])
+            for a in soup.find_all("a", href=True)]
+
+
+def test_listing_soup_reads_as_the_full_soup() -> None:
+    from bs4 import BeautifulSoup
+
+    for html in (MESSY_LISTING, TRS_PAGE, HANWEB_COLUMN, "<a href='x'>  </a>", "", "<p>no links</p>"):
+        lean, full = make_soup(html), BeautifulSoup(html, "lxml")
+        assert soup_reads(lean) == soup_reads(full)
+        assert lean.get_text(" ", strip=True) == full.get_text(" ", strip=True)
+    lean = make_soup(MESSY_LISTING)
+    assert lean.find("a", class_="a") is None and lean.find("li").get("class") is None  # not kept
+    assert len(soup_reads(lean)) == 13
+
+
+def test_marker_search_is_case_insensitive_search() -> None:
+    import re
+
+    from collector.discover.base import Markers
+    from collector.discover.hanweb import _MARKERS as HANWEB
+    from collector.discover.trs import _MARKERS as TRS
+    from collector.discover.vsb import _MARKERS as VSB
+
+    texts = ["createPageHTML(3,0)", "CREATEPAGEHTML", "var countpage=3", "TRS_Editor", "trs_ueditor x", "trſ_editor",
+             "TRS_EDİTOR", "createPaſeHTML", "ıtrs_editor", "<DataStore>", "DATAPROXY.JSP", "/ART/2023/1/2/ART_1_2",
+             "/Col/COL12/", "xxgkannualreport.jsp", "Visual   SiteBuilder", "VISUAL\tSITEBUILDER", "/System/Resource/",
+             "WBTREEID", "_SiteGray", "中文页面，没有标记", "", "K"]
+    for m in (TRS, HANWEB, VSB):
+        exact = re.compile(m._exact.pattern, re.I)
+        for t in texts:
+            for page in (t, f"前文{t}后文", t.upper(), t.lower()):
+                assert m.search(page) == bool(exact.search(page)), (m._exact.pattern, page)
+    with pytest.raises(ValueError):
+        Markers(r"a\Sb")  # would mean \s once lower-cased
+
+
+def test_attachment_precheck_never_misses() -> None:
+    from collector.discover.detail import _ANY_EXT, may_have_attachments
+
+    texts = ['<a href="/u/年报.pdf">附件</a>', "见附件：年报.PDF。", "下载.Docx", "x.xls)", "表格.et", "报告.wps",
+             "文件.xlſ", "无附件的报告页面", ".pdf中文", "a.pdfx", ".png"]
+    for text in texts:
+        for enc in ("utf-8", "gb18030", "big5", "utf-16"):
+            try:
+                body = text.encode(enc)
+            except UnicodeEncodeError:
+                continue
+            if _ANY_EXT.search(text):  # whatever find_attachments would look at
+                assert may_have_attachments(body, enc), (text, enc)
+    assert not may_have_attachments("无附件的报告页面".encode("gb18030"), "gb18030")
+    assert not may_have_attachments(b"<html>.png</html>", "utf-8")
+    assert may_have_attachments("无附件".encode("utf-16"), "utf-16")  # not checked: decoded

@@ -199,3 +199,25 @@ def test_damaged_raw_body_is_fetched_again(sim: Any, tmp_path: Path) -> None:
     full = [r.path for r in sim.requests() if r.status == 200 and r.path != "/robots.txt"]
     assert full == [page.url[len(sim.base_url):]]
     assert RawStore(tmp_path).valid(page.sha256)
+
+
+@pytest.mark.filterwarnings("ignore::bs4.XMLParsedAsHTMLWarning")  # Hanweb dataproxy replies are XML
+def test_listing_soups_read_as_full_soups_on_every_simulated_listing(sim: Any, tmp_path: Path) -> None:
+    """Discovery's listing soup (only href/title attributes, no whitespace-only strings) against
+    a plain BeautifulSoup of each listing page the simulator serves, Hanweb's records included."""
+    from bs4 import BeautifulSoup
+
+    from collector.crawl import _decode
+    from collector.discover.base import make_soup
+    from collector.discover.hanweb import _RECORD
+    from tests.test_crawl_discover import soup_reads
+
+    for p in sim.portals:
+        discover_portal(p, "2019-2023", tmp_path, settings=FAST)
+    raw = RawStore(tmp_path)
+    with CrawlState(tmp_path) as st:
+        pages = [_decode(raw.get(r.sha256), r) for r in st.rows() if r.kind == "listing" and r.sha256]
+    pages += [rec for html in pages for rec in _RECORD.findall(html)]
+    assert len(pages) > 20
+    for html in pages:
+        assert soup_reads(make_soup(html)) == soup_reads(BeautifulSoup(html, "lxml"))

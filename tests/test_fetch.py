@@ -138,6 +138,8 @@ ROUTES: dict[str, Route] = {
     "/etag": lambda h, n: ((304, {"ETag": '"v1"'}, b"") if h.headers.get("If-None-Match") == '"v1"'
                           else (200, {"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}, b"<html>v1</html>")),
     "/slow": lambda h, n: (time.sleep(1.5) if n == 1 else None) or (200, {}, b"<html>late</html>"),
+    "/peer": lambda h, n: (200, {}, str(h.client_address[1]).encode()),  # the client's port
+    "/hang-up": lambda h, n: setattr(h, "close_connection", True) or (200, {}, b"<html>bye</html>"),  # no header
 }
 
 
@@ -316,6 +318,22 @@ def test_https_falls_back_to_http(server: MiniServer) -> None:
     r1, r2, fallbacks = asyncio.run(run())
     assert r1.final_url.startswith("http://") and r2.final_url.startswith("http://")
     assert fallbacks == 1  # the second request used the remembered scheme directly
+
+
+def test_idle_connections_reused_until_the_server_hangs_up(server: MiniServer) -> None:
+    """The pool's check of an idle connection (``_SocketStream`` answers it from the socket it
+    keeps): a live one is reused, one the server closed is replaced before a request is sent on
+    it — no request fails on a dead socket and is retried."""
+    async def run() -> tuple[list[bytes], int]:
+        async with Fetcher(settings()) as f:
+            bodies = [(await f.fetch(server.base + "/peer", allowed_domains=["127.0.0.1"])).body for _ in range(2)]
+            await f.fetch(server.base + "/hang-up", allowed_domains=["127.0.0.1"])
+            await asyncio.sleep(0.2)  # the server's FIN arrives
+            bodies.append((await f.fetch(server.base + "/peer", allowed_domains=["127.0.0.1"])).body)
+            return bodies, f.stats.retries
+
+    (first, second, after), retries = asyncio.run(run())
+    assert first == second and after != first and retries == 0
 
 
 def test_connection_refused_is_transport_error() -> None:

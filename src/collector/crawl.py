@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from collector.config import Portal
 from collector.discover import CMS_ADAPTERS, Candidate, attachment_ext, find_attachments, walk
+from collector.discover.detail import may_have_attachments
 from collector.errors import Blocked, FetchError, ResourceLimit, StoreError, TooLarge
 from collector.events import emit
 from collector.extract.charset import decode_page, page_encoding
@@ -239,7 +240,10 @@ class CrawlSession:
         if body is None:
             return [page]
         base = row.final_url or cand.url
-        text = _decode(body, row) if _is_texty(row.content_type, body) else ""
+        if row.encoding is not None and not may_have_attachments(body, row.encoding):
+            text = ""  # its bytes name no attachment extension: not decoded (most report pages)
+        else:
+            text = _decode(body, row) if _is_texty(row.content_type, body) else ""
         page.attachment_urls = find_attachments(text, base) if text else []
         results = await asyncio.gather(*(self.get(a, portal, "attachment", parent=cand.url)
                                          for a in page.attachment_urls))

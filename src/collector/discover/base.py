@@ -17,10 +17,13 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from bs4 import BeautifulSoup, Tag
+from bs4.builder._lxml import LXMLTreeBuilder
 from lxml import etree
 
 from collector.discover.titles import normalize_title
 
+# the characters re.I matches to an ASCII letter that str.lower() does not turn into it (İ ı ſ)
+_OTHER_FOLDS = ("\u0130", "\u0131", "\u017f")
 _DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
 
@@ -73,6 +76,35 @@ class Candidate:
         return cls(**d)
 
 
+class Markers:
+    """``re.search(pattern, html, re.I)`` for an adapter's ``detect``, ~5x faster on a CJK page.
+
+    ``re.I`` gets no literal-prefix search from ``re``, so a marker search walked a 75 KB report
+    page (a Hanweb seed is one) in ~5 ms per adapter. The page is lower-cased once (shared by the
+    adapters that try it) and searched with the lower-cased pattern, case-sensitively: the same
+    answer, because each character then matches a pattern letter exactly when ``re.I`` matches
+    it — except İ, ı and ſ, so a page holding one of them gets the ``re.I`` search itself."""
+
+    __slots__ = ("_exact", "_lowered")
+
+    def __init__(self, pattern: str) -> None:
+        if re.search(r"\\[A-Z]", pattern):  # \S, \W, \D, \B... would change meaning when lower-cased
+            raise ValueError(f"upper-case escape in marker pattern {pattern!r}")
+        self._exact = re.compile(pattern, re.I)
+        self._lowered = re.compile(pattern.lower())
+
+    def search(self, html: str) -> bool:
+        if any(c in html for c in _OTHER_FOLDS):
+            return self._exact.search(html) is not None
+        return self._lowered.search(_lower(html)) is not None
+
+
+@functools.lru_cache(maxsize=2)
+def _lower(html: str) -> str:
+    """(Cached: ``select_adapter`` asks each adapter about the same page in turn.)"""
+    return html.lower()
+
+
 class Discoverer:
     """Base adapter. Subclasses override ``detect`` and ``parse``; the defaults suit static lists."""
 
@@ -92,8 +124,37 @@ class Discoverer:
         return ListingPage(items=list_items(soup, req.url))
 
 
+LISTING_ATTRIBUTES = ("href", "title")  # every attribute the adapters read from a listing soup
+
+
+class _ListingTreeBuilder(LXMLTreeBuilder):
+    """bs4's lxml HTML builder, passing on only the attributes the adapters read."""
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        kept = {k: v for k in LISTING_ATTRIBUTES if (v := attrib.get(k)) is not None}
+        super().start(tag, kept, nsmap or {})
+
+
+class _ListingSoup(BeautifulSoup):
+    """A soup without whitespace-only strings: every text the adapters read is
+    ``get_text(sep, strip=True)``, which skips them anyway."""
+
+    def endData(self, containerClass: Any = None) -> None:  # noqa: N802 - bs4's name
+        if self.current_data and not "".join(self.current_data).strip():
+            self.current_data = []
+            return
+        super().endData(containerClass)
+
+
 def make_soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "lxml")
+    """A listing page's BeautifulSoup (lxml's parser; bs4 for its tolerance of broken listings)
+    holding what the adapters read: every element and every text, with only the attributes in
+    :data:`LISTING_ATTRIBUTES` and no whitespace-only strings. The same tree and the same texts
+    as a full soup for ``find_all``, ``get``, ``parent``, ``name`` and ``get_text(sep,
+    strip=True)`` — the only calls the adapters make — at ~60 % of its cost: copying the other
+    attributes (class, style, target, ...) and the whitespace between tags was the rest, and
+    discovery was a fifth of the crawl's CPU (issue #13)."""
+    return _ListingSoup(html, builder=_ListingTreeBuilder(multi_valued_attributes=None))
 
 
 def clean_url(base: str, href: str | None) -> str | None:
@@ -194,5 +255,5 @@ def wap_twin(url: str) -> str:
     return re.sub(r"_wap(\.s?html?)$", r"\1", url)
 
 
-__all__ = ["Candidate", "Discoverer", "ListItem", "ListingPage", "PageRequest", "anchor_title", "clean_url",
+__all__ = ["LISTING_ATTRIBUTES", "Candidate", "Discoverer", "Markers", "ListItem", "ListingPage", "PageRequest", "anchor_title", "clean_url",
            "item_date", "list_items", "make_soup", "page_title", "same_site", "wap_twin"]

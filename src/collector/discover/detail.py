@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import lxml.html
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
-from collector.discover.base import clean_url, make_soup, page_title
+from collector.discover.base import clean_url, page_title
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et")
 _EXT_RE = "|".join(ATTACHMENT_EXTS)
@@ -24,6 +24,9 @@ _ATTACH_PATH = re.compile(rf"\.({_EXT_RE})$", re.I)
 _RAW_LINK = re.compile(rf"""["'(=]\s*((?:https?://|/|\./|\.\./)?[^\s"'()<>]+?\.(?:{_EXT_RE}))(?:[?#][^\s"'()<>]*)?["')\s]""",
                        re.I)
 _ANY_EXT = re.compile(rf"\.(?:{_EXT_RE})\b", re.I)
+_ANY_EXT_BYTES = re.compile(rf"\.(?:{_EXT_RE})".encode(), re.I)
+# encodings in which every ASCII character is one byte, itself
+_ASCII_SAFE = frozenset({"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp1252", "ascii", "iso8859-1"})
 _PUBDATE = re.compile(r"((?:19|20)\d{2})[-/年.](\d{1,2})[-/月.](\d{1,2})")
 MAX_ATTACHMENTS = 12
 
@@ -59,6 +62,23 @@ def _viewer_target(base: str, src: str) -> str | None:
         if k.lower() in ("file", "url", "src", "path") and attachment_ext(v):
             return clean_url(url, unquote(v))
     return url if attachment_ext(url) else None
+
+
+def may_have_attachments(body: bytes, encoding: str | None) -> bool:
+    """False when :func:`find_attachments` of the decoded page is certainly empty: no attachment
+    extension in its bytes (the crawl then need not decode the page: most report pages).
+
+    Exact for the encodings in which ASCII characters are single bytes: every ``.pdf`` of the
+    text is a ``.pdf`` of the bytes. ``re.I`` also folds ``ſ`` to ``s`` (``.xlſ``): a page with
+    one is decoded."""
+    if encoding not in _ASCII_SAFE:
+        return True
+    if _ANY_EXT_BYTES.search(body):
+        return True
+    try:
+        return "ſ".encode(encoding) in body
+    except UnicodeEncodeError:  # the encoding has no ſ
+        return False
 
 
 def find_attachments(html: str, base: str, limit: int = MAX_ATTACHMENTS) -> list[str]:
@@ -110,7 +130,7 @@ def _published(soup: Tag) -> str | None:
 
 def parse_detail(html: str, base: str) -> DetailPage:
     """Title, date and attachments of a report page."""
-    soup = make_soup(html)
+    soup = BeautifulSoup(html, "lxml")  # all attributes: meta name/content (not a listing soup)
     return DetailPage(
         title=page_title(html),
         published=_published(soup),
@@ -119,4 +139,4 @@ def parse_detail(html: str, base: str) -> DetailPage:
     )
 
 
-__all__ = ["ATTACHMENT_EXTS", "DetailPage", "attachment_ext", "find_attachments", "parse_detail"]
+__all__ = ["ATTACHMENT_EXTS", "DetailPage", "attachment_ext", "find_attachments", "may_have_attachments", "parse_detail"]

@@ -18,6 +18,7 @@ from collector.discover.base import (
     Discoverer,
     ListingPage,
     ListItem,
+    Markers,
     PageRequest,
     clean_url,
     list_items,
@@ -34,8 +35,8 @@ _TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 _JS_TOTAL = re.compile(r"totalRecord\s*[:=]\s*['\"]?(\d+)", re.I)
 _JS_PERPAGE = re.compile(r"perpage\s*[:=]\s*['\"]?(\d+)", re.I)
 _COLUMN_ID = re.compile(r"/col/col(\d+)/", re.I)
-_MARKERS = re.compile(r"<datastore>|dataproxy\.jsp|/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+|/col/col\d+/|"
-                      r"xxgkAnnualReport\.jsp", re.I)
+_MARKERS = Markers(r"<datastore>|dataproxy\.jsp|/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+|/col/col\d+/|"
+                   r"xxgkAnnualReport\.jsp")
 PAGES_PER_GROUP = 3  # Hanweb's own pager asks for three pages of records per request
 
 

@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from collector.discover.base import Discoverer, ListingPage, PageRequest, list_items, make_soup
+from collector.discover.base import Discoverer, ListingPage, Markers, PageRequest, list_items, make_soup
 
 _CREATE_PAGE = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
@@ -18,7 +18,7 @@ _CREATE_PAGE = re.compile(
 _COUNT_PAGE = re.compile(r"countPage\s*[=:]\s*['\"]?(\d+)")
 _CURRENT_PAGE = re.compile(r"currentPage\s*[=:]\s*['\"]?(\d+)")
 _ARTICLE = re.compile(r"/\d{6}/t\d{8}_\d+(?:_wap)?\.s?html?", re.I)
-_MARKERS = re.compile(r"createPageHTML|countPage|trs_editor|TRS_Editor|TRS_UEDITOR", re.I)
+_MARKERS = Markers(r"createPageHTML|countPage|trs_editor|TRS_Editor|TRS_UEDITOR")
 
 
 def trs_page_urls(url: str, html: str, max_pages: int = 10_000) -> list[str]:

@@ -11,10 +11,18 @@ import re
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from collector.discover.base import Discoverer, ListingPage, PageRequest, clean_url, list_items, make_soup
+from collector.discover.base import (
+    Discoverer,
+    ListingPage,
+    Markers,
+    PageRequest,
+    clean_url,
+    list_items,
+    make_soup,
+)
 
 _ARTICLE = re.compile(r"/info/\d+/\d+\.htm", re.I)
-_MARKERS = re.compile(r"Visual\s*SiteBuilder|/system/resource/|wbtreeid|vsb_content|v_news_content|_sitegray", re.I)
+_MARKERS = Markers(r"Visual\s*SiteBuilder|/system/resource/|wbtreeid|vsb_content|v_news_content|_sitegray")
 _TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页|(?<![\d/])1\s*/\s*(\d+)(?![\d/])")
 
 

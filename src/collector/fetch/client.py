@@ -368,8 +368,11 @@ class Fetcher:
 
     async def _once(self, url: str, headers: dict[str, str], cap: int,
                     truncate: bool = False) -> tuple[int, dict[str, str], bytes]:
-        assert self._client is not None
-        async with self._client.stream("GET", url, headers=headers) as r:
+        client = self._client
+        assert client is not None
+        # client.stream() without its context-manager wrapper: the same request, send and close
+        r = await client.send(client.build_request("GET", url, headers=headers), stream=True)
+        try:
             resp_headers = {k.lower(): v for k, v in r.headers.items()}
             status = r.status_code
             if status >= 300 and status not in CHALLENGE_STATUS and status not in (403, 405, 503):
@@ -390,6 +393,8 @@ class Fetcher:
                 chunks.append(chunk)
             self.stats.bytes += size
             return status, resp_headers, b"".join(chunks)
+        finally:
+            await r.aclose()
 
 
 def _with_status(exc: FetchError, status: int) -> FetchError:
