@@ -8,9 +8,12 @@ simulated worlds (4 portals each, distinct seeds and ports). Modes per portal co
 state, with the crawl's concurrency, bodies kept nowhere: the ceiling the crawl is compared with)
 and ``collect`` (also parse, validate and write Parquet). The crawl and the minimal client run
 alternately ``--repeat`` times; the best pages/s of each is kept (the machine is shared: the
-best run is the one least disturbed), and ``ratio_to_minimal`` = crawl ÷ minimal.
+best run is the one least disturbed), and ``ratio_to_minimal`` = crawl ÷ minimal. Each row also
+gives ``cpu_ms_per_request`` (the child's CPU over its requests: steadier than pages/s on a shared
+machine). ``--baseline SRC`` (another checkout's ``src``, e.g. main's) adds that code's crawl to
+every pair, run back to back with this one against the same simulator (``baseline_*`` keys).
 
-    .venv/bin/python bench/bench_crawl.py [--scale 4] [--worlds 1,2,4] [--repeat 2] [--no-collect]
+    .venv/bin/python bench/bench_crawl.py [--scale 4] [--worlds 1,2,4] [--repeat 2] [--no-collect] [--baseline SRC]
 
 Writes ``bench/results/crawl.json``.
 """
@@ -74,7 +77,8 @@ def crawl_child(portals_file: str, out: str, mode: str) -> None:
     tot = s.totals()
     result = {
         "mode": mode, "portals": len(portals), "requests": s.requests, "seconds": round(dt, 3),
-        "pages_per_s": round(s.requests / dt, 1), "cpu_seconds": round(cpu, 2), "found": tot["found"],
+        "pages_per_s": round(s.requests / dt, 1), "cpu_seconds": round(cpu, 2),
+        "cpu_ms_per_request": round(1000 * cpu / max(1, s.requests), 2), "found": tot["found"],
         "documents": tot["documents"], "failed": tot["failed"], "records": tot["records"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **imported, "modules_at_end": len(sys.modules),
@@ -116,7 +120,8 @@ def minimal_child(urls_file: str, concurrency: str) -> None:
     n = asyncio.run(run())
     dt, cpu = time.perf_counter() - t0, _cpu() - c0
     print(json.dumps({"mode": "minimal", "urls": len(urls), "requests": n, "seconds": round(dt, 3),
-                      "pages_per_s": round(n / dt, 1), "cpu_seconds": round(cpu, 2), "concurrency": int(concurrency),
+                      "pages_per_s": round(n / dt, 1), "cpu_seconds": round(cpu, 2),
+                      "cpu_ms_per_request": round(1000 * cpu / max(1, n), 2), "concurrency": int(concurrency),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 
 
@@ -126,6 +131,7 @@ def main() -> None:
     ap.add_argument("--worlds", default="1,2,4", help="simulated worlds (4 portals each) per measurement")
     ap.add_argument("--no-collect", action="store_true", help="skip the parse+store measurements")
     ap.add_argument("--repeat", type=int, default=2, help="crawl/minimal pairs per portal count (best kept)")
+    ap.add_argument("--baseline", help="src directory of another checkout: its crawl runs back to back with this one")
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--child", nargs=3, metavar=("PORTALS", "OUT", "MODE"), help=argparse.SUPPRESS)
     ap.add_argument("--dir", help=argparse.SUPPRESS)
@@ -145,20 +151,23 @@ def main() -> None:
         line = server.stdout.readline()
         if not line.startswith("READY"):
             raise SystemExit(f"simulator did not start: {line!r}")
-        runs, minimal, ratios = [], [], []
+        runs, minimal, ratios, base_runs, base_ratios = [], [], [], [], []
         load_before = [round(x, 2) for x in os.getloadavg()]
 
-        def child(args: list[str]) -> dict:
-            res = subprocess.run([py, __file__, "--child", *args], capture_output=True, text=True, check=True)
+        def child(args: list[str], src: str | None = None) -> dict:
+            env = {**os.environ, "PYTHONPATH": src} if src else None  # the baseline's code first on the path
+            res = subprocess.run([py, __file__, "--child", *args], capture_output=True, text=True, check=True, env=env)
             return json.loads(res.stdout.strip().splitlines()[-1])
 
         def show(row: dict) -> None:
             if row["mode"] == "minimal":
                 print(f"minimal  urls={row['urls']:5d} requests={row['requests']:5d} {row['seconds']:6.2f}s "
-                      f"{row['pages_per_s']:7.1f} pages/s cpu {row['cpu_seconds']:.2f}s", flush=True)
+                      f"{row['pages_per_s']:7.1f} pages/s cpu {row['cpu_seconds']:.2f}s "
+                      f"({row['cpu_ms_per_request']:.2f} ms/request)", flush=True)
                 return
             print(f"{row['mode']:8s} portals={row['portals']:3d} requests={row['requests']:5d} "
                   f"{row['seconds']:6.2f}s {row['pages_per_s']:7.1f} pages/s cpu {row['cpu_seconds']:.2f}s "
+                  f"({row['cpu_ms_per_request']:.2f} ms/request) "
                   f"peak RSS {row['peak_rss_mb']:.0f} MB (imports {row['rss_after_import_mb']:.0f} MB, "
                   f"{row['modules_after_import']} modules) records={row['records']}", flush=True)
 
@@ -167,9 +176,14 @@ def main() -> None:
                 best: dict[str, dict] = {}
                 for i in range(max(1, a.repeat)):
                     out = Path(tmp) / f"out-crawl-{n}-{i}"
-                    for mode, args in (("crawl", [f"{tmp}/portals-{n}.yaml", str(out), "crawl"]),
-                                       ("minimal", [f"{out}.urls", "4", "minimal"])):
-                        row = child(args)
+                    steps = [("crawl", [f"{tmp}/portals-{n}.yaml", str(out), "crawl"], None)]
+                    if a.baseline:
+                        steps.append(("baseline", [f"{tmp}/portals-{n}.yaml", f"{out}-baseline", "crawl"], a.baseline))
+                    steps.append(("minimal", [f"{out}.urls", "4", "minimal"], None))
+                    for mode, args, src in steps:
+                        row = child(args, src)
+                        if mode == "baseline":
+                            print("baseline ", end="")
                         show(row)
                         if mode not in best or row["pages_per_s"] > best[mode]["pages_per_s"]:
                             best[mode] = row
@@ -177,6 +191,11 @@ def main() -> None:
                 minimal.append(best["minimal"])
                 ratios.append(round(best["crawl"]["pages_per_s"] / best["minimal"]["pages_per_s"], 2))
                 print(f"         portals={best['crawl']['portals']:3d} crawl/minimal = {ratios[-1]:.2f}", flush=True)
+                if a.baseline:
+                    base_runs.append(best["baseline"])
+                    base_ratios.append(round(best["baseline"]["pages_per_s"] / best["minimal"]["pages_per_s"], 2))
+                    print(f"         portals={best['crawl']['portals']:3d} baseline/minimal = {base_ratios[-1]:.2f}",
+                          flush=True)
             for n in () if a.no_collect else counts:
                 row = child([f"{tmp}/portals-{n}.yaml", str(Path(tmp) / f"out-collect-{n}"), "collect"])
                 show(row)
@@ -196,6 +215,8 @@ def main() -> None:
         "crawl_peak_rss_mb_max": max(r["peak_rss_mb"] for r in crawl_runs), "target_crawl_peak_rss_mb": 80,
         "load_average_before": load_before, "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
+    if a.baseline:
+        result.update(baseline_src=a.baseline, baseline_runs=base_runs, baseline_ratio_to_minimal=base_ratios)
     dest = HERE / "results" / "crawl.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(result, indent=1) + "\n", "utf-8")

@@ -108,6 +108,7 @@ class CrawlSession:
         # just written there. Taken on first use; bounded, so an unread entry cannot pile up.
         self._fresh: dict[str, bytes] = {}
         self.fatal: StoreError | None = None  # the disk filled up (or went read-only): the run must fail
+        self._regions: dict[str, dict[str, Any]] = {}  # portal id -> its region as a dict (FetchedRef.region)
 
     def _emit(self, event: str, **info: Any) -> None:
         emit(event, **info)
@@ -277,14 +278,16 @@ class CrawlSession:
         groups = await asyncio.gather(*(one(c) for c in cands))
         return [r for g in groups for r in g]
 
-    @staticmethod
-    def _ref(cand: Candidate, row: StateRow, kind: str, portal: Portal) -> FetchedRef:
+    def _ref(self, cand: Candidate, row: StateRow, kind: str, portal: Portal) -> FetchedRef:
+        region = self._regions.get(portal.id)
+        if region is None:  # (pydantic's model_dump per document was ~1 % of the crawl's CPU)
+            region = self._regions[portal.id] = portal.region.model_dump()
         return FetchedRef(
             url=row.url, candidate=cand, kind=kind, status=row.status or "failed", sha256=row.sha256,
             raw_path=RawStore.relpath(row.sha256) if row.sha256 and row.status in ("new", "unchanged") else None,
             http_status=row.http_status, encoding=row.encoding, content_type=row.content_type,
             final_url=row.final_url, parent_url=row.parent_url, fetched_at=row.fetched_at, error=row.error,
-            error_code=row.error_code, region=portal.region.model_dump(),
+            error_code=row.error_code, region=dict(region),
         )
 
 

@@ -100,8 +100,16 @@ def _as_dict(row: StateRow) -> dict[str, Any]:
     return {c: getattr(row, c) for c in _COLS}
 
 
+_now_iso: tuple[int, str] = (0, "")
+
+
 def utcnow_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current UTC second, ISO 8601 (every fetch stamps its row: formatted once a second)."""
+    global _now_iso
+    sec = int(time.time())
+    if sec != _now_iso[0]:
+        _now_iso = (sec, datetime.fromtimestamp(sec, UTC).isoformat(timespec="seconds"))
+    return _now_iso[1]
 
 
 def portal_dir(portal_id: str | None) -> str:
