@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
 from collector.errors import (
@@ -138,6 +139,8 @@ ROUTES: dict[str, Route] = {
     "/etag": lambda h, n: ((304, {"ETag": '"v1"'}, b"") if h.headers.get("If-None-Match") == '"v1"'
                           else (200, {"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}, b"<html>v1</html>")),
     "/slow": lambda h, n: (time.sleep(1.5) if n == 1 else None) or (200, {}, b"<html>late</html>"),
+    "/give-cookie": ok(**{"SET-COOKIE": "sid=abc; Path=/"}),
+    "/show-cookie": lambda h, n: (200, {}, (h.headers.get("Cookie") or "-").encode()),
     "/peer": lambda h, n: (200, {}, str(h.client_address[1]).encode()),  # the client's port
     "/hang-up": lambda h, n: setattr(h, "close_connection", True) or (200, {}, b"<html>bye</html>"),  # no header
 }
@@ -334,6 +337,20 @@ def test_idle_connections_reused_until_the_server_hangs_up(server: MiniServer) -
 
     (first, second, after), retries = asyncio.run(run())
     assert first == second and after != first and retries == 0
+
+
+def test_cookies_kept_for_the_session(server: MiniServer) -> None:
+    """A portal's session cookie is sent back (the jar skips only answers without Set-Cookie)."""
+    async def run() -> list[bytes]:
+        async with Fetcher(settings()) as f:
+            assert isinstance(f._client.cookies, httpx.Cookies)  # type: ignore[union-attr]
+            out = []
+            for path in ("/show-cookie", "/ok", "/give-cookie", "/ok", "/show-cookie"):
+                out.append((await f.fetch(server.base + path, allowed_domains=["127.0.0.1"])).body)
+            return out
+
+    first, *_, last = asyncio.run(run())
+    assert first == b"-" and last == b"sid=abc"
 
 
 def test_connection_refused_is_transport_error() -> None:
