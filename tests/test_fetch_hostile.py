@@ -207,6 +207,63 @@ def test_fetchers_share_one_verifying_tls_context() -> None:
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
 
 
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files)."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_tls_through_the_pinned_backend(tmp_path: Path) -> None:
+    """https over the pinned backend's stream (its TLS upgrade, reads and the pool's idle check):
+    a certificate the context trusts is accepted and the connection reused; the process's
+    verifying context refuses a certificate it does not know."""
+    import ssl
+
+    import httpcore
+
+    from collector.errors import TransportError
+    from collector.fetch.safety import AddressGuard, PinnedBackend
+
+    cert_file, key_file = _self_signed(tmp_path)
+    srv = MiniServer({"/peer": lambda h, n: (200, {}, str(h.client_address[1]).encode())})
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    srv.httpd.socket = server_ctx.wrap_socket(srv.httpd.socket, server_side=True)
+    url = f"https://127.0.0.1:{srv.port}/peer"
+    try:
+        async def trusted() -> list[bytes]:
+            ctx = ssl.create_default_context(cafile=str(cert_file))
+            async with httpcore.AsyncConnectionPool(ssl_context=ctx,
+                                                    network_backend=PinnedBackend(AddressGuard(True))) as pool:
+                return [(await pool.request("GET", url)).content for _ in range(2)]
+
+        first, second = asyncio.run(trusted())
+        assert first.isdigit() and first == second  # one TLS connection, kept alive and reused
+        with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+            _fetch(url, _settings(retries=0, scheme_fallback=False), allowed=["127.0.0.1"])
+    finally:
+        srv.close()
+
+
 # -- 8: one URL's time, across both retry layers --------------------------------------------------------
 
 
