@@ -255,5 +255,5 @@ def wap_twin(url: str) -> str:
     return re.sub(r"_wap(\.s?html?)$", r"\1", url)
 
 
-__all__ = ["LISTING_ATTRIBUTES", "Candidate", "Discoverer", "Markers", "ListItem", "ListingPage", "PageRequest", "anchor_title", "clean_url",
-           "item_date", "list_items", "make_soup", "page_title", "same_site", "wap_twin"]
+__all__ = ["LISTING_ATTRIBUTES", "Candidate", "Discoverer", "ListItem", "ListingPage", "Markers", "PageRequest",
+           "anchor_title", "clean_url", "item_date", "list_items", "make_soup", "page_title", "same_site", "wap_twin"]
