@@ -177,9 +177,11 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
     threads, each portal's batches in order (the same stages and report as the collect flow)."""
     report = RunReport.start("collect", ctx)
     ws = Workspace.for_run(ctx)
+    opening = ThreadPoolExecutor(1, thread_name_prefix="xxgk-open")
     try:
-        if process:
-            report.opened(open_output(ws, summary=summary))
+        # the dataset opens (imports, repair) while discovery waits on the network; fetching waits for
+        # it: it skips what the crawl state says was processed, which the repair may reset
+        opened = opening.submit(open_output, ws, summary=summary) if process else None
 
         def one(portal: Portal) -> None:
             try:
@@ -188,6 +190,8 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
                 if not report.failed_step(exc, ""):
                     report.discovery_failed(portal, f"{type(exc).__name__}: {exc}")
                 return
+            if opened is not None and opened.exception() is not None:
+                return  # the dataset could not be opened: the run fails below
             for cands in chunks(report.discovered(portal, d), ctx.batch_size):
                 try:
                     f = fetch(ws, portal, cands)
@@ -205,10 +209,13 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
 
         with ThreadPoolExecutor(max(1, parallel_portals), thread_name_prefix="xxgk-portal") as pool:
             list(pool.map(one, ctx.portals))
+        if opened is not None:
+            report.opened(opened.result())
         if summary and report.rows_written:
             report.compacted(compact(ws))
             report.summarised(summarise(ws))
     finally:
+        opening.shutdown()
         report.requests = finish(ws)
     return report
 
