@@ -163,10 +163,9 @@ def _floor_flow() -> Any:
     """The collect flow's task graph with empty tasks: what Prefect alone costs for this run's shape."""
     from flows.runtime import task_runner
     from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
     from prefect.futures import as_completed
     from prefect.utilities.annotations import allow_failure
-
-    from prefect.cache_policies import NO_CACHE
 
     opts: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
