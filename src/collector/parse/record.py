@@ -8,10 +8,11 @@ Validation is a separate stage (collector.validate) so records can be re-checked
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from collector.errors import NotAReport
@@ -89,20 +90,26 @@ def _get(tree: dict[str, Any], path: str) -> Any:
 
 
 @cache
-def _empty_tree() -> dict[str, Any]:
+def _empty_tree() -> bytes:
+    """The tree of every number field (null), marshalled once: ``marshal.loads`` rebuilds its ~50
+    dicts in C, five times faster than a recursive copy."""
     tree: dict[str, Any] = {}
     for f in number_fields():
         _set(tree, f.path, None)
-    return tree
-
-
-def _copy_tree(node: dict[str, Any]) -> dict[str, Any]:
-    return {k: _copy_tree(v) if type(v) is dict else v for k, v in node.items()}
+    return marshal.dumps(tree)
 
 
 def empty_numbers() -> dict[str, Any]:
-    """Every number field null (a fresh copy of a tree built once: the schema has ~330 fields)."""
-    return _copy_tree(_empty_tree())
+    """Every number field null (a fresh tree each call: the schema has ~330 fields)."""
+    return marshal.loads(_empty_tree())
+
+
+@lru_cache(maxsize=4096)
+def _slot(path: str) -> tuple[tuple[str, ...], str, bool] | None:
+    """Where a cell's value goes in the record: (parents, leaf, integer field?); None when the
+    path is no number field of the schema."""
+    field = field_index().get(path)
+    return None if field is None else (*_parts(path), field.kind == "integer")
 
 
 def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6)) -> dict[int, str | None]:
@@ -192,15 +199,14 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         for name, r in legacy.values.items():
             cells[f"legacy.{name}"] = CellValue(r.value, r.raw, r.where, r.unit)
     numbers = empty_numbers()
-    fields = field_index()
     for path, cv in cells.items():
-        field = fields.get(path)
-        if field is None:
+        slot = _slot(path)
+        if slot is None:
             continue
+        parents, leaf, integer = slot
         v = cv.value  # _set(numbers, path, v) inlined (~200 cells a record); integers as int
-        if field.kind == "integer" and isinstance(v, float) and v.is_integer():
+        if integer and isinstance(v, float) and v.is_integer():
             v = int(v)
-        parents, leaf = _parts(path)
         node = numbers
         for p in parents:
             node = node.setdefault(p, {})

@@ -72,7 +72,14 @@ class Row:
 
 
 def heading_number(text: str) -> int | None:
-    """Section number of a heading line, or None."""
+    """Section number of a heading line, or None.
+
+    A line that starts with a printable ASCII character ("| 行政许可 | 5 |", "12 3 0") is none:
+    NFKC keeps that character first (at most composed with accents), and a heading starts with
+    an ordinal or 第 — so table lines skip the normalisation and the cache (each is new).
+    """
+    if "!" <= text[:1] <= "~":
+        return None
     return _heading_number(text) if len(text) <= SHORT else _heading_number.__wrapped__(text)
 
 

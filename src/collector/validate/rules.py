@@ -90,15 +90,18 @@ def rule1_balance(rec: dict[str, Any]) -> list[Finding]:
     """三 per column: 一 + 二 == 三(七) + 四 (printed in the table header)."""
     out = []
     for col in S3_COLUMNS:
-        paths = [f"s3.{r}.{col}" for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
-        vals = [_cell(rec, p.split(".")[1], col) for p in paths]
-        if all(v is None for v in vals) or (vals[2] is None and vals[3] is None):
+        vals = _column(rec, _BALANCE_ROWS, col)
+        if vals[2] is None and vals[3] is None:  # (all four blank is a case of it)
             continue
         left, right = _sum(vals[:2]), _sum(vals[2:])
         if left != right:
+            paths = [f"s3.{r}.{col}" for r in _BALANCE_ROWS]
             out.append(Finding(1, "error", f"三 {col}: 本年新收 {_fmt(vals[0])} + 上年结转 {_fmt(vals[1])} = {left} "
                                            f"≠ 总计 {_fmt(vals[2])} + 结转下年 {_fmt(vals[3])} = {right}", paths))
     return out
+
+
+_BALANCE_ROWS = ("new_received", "carried_over_in", "results_total", "carried_over_out")
 
 
 def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
@@ -106,9 +109,11 @@ def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
     keeps the other era's 其他处理 rows, see ``format_deviations``)."""
     rows = s3_result_rows(rec)
     out = []
-    row_present = any(_get(rec, f"s3.results_total.{c}") is not None for c in S3_COLUMNS)
-    for col in S3_COLUMNS:
-        total = _get(rec, f"s3.results_total.{col}")
+    s3 = rec.get("s3")
+    node = s3.get("results_total") if isinstance(s3, dict) else None
+    totals = [node.get(c) for c in S3_COLUMNS] if isinstance(node, dict) else [None] * len(S3_COLUMNS)
+    row_present = any(t is not None for t in totals)
+    for col, total in zip(S3_COLUMNS, totals, strict=True):
         vals = _column(rec, rows, col)
         if total is None:
             if row_present and any(v is not None for v in vals):
@@ -169,7 +174,7 @@ def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
     （六）其他处理 row) was read as printed and listed in ``format_deviations``: a warning, not an error.
     """
     fmt = rec.get("format_version")
-    subs = [f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS]
+    subs = list(_OTHER_SUBROW_PATHS)
     filled = [p for p in subs if _get(rec, p) is not None]
     devs = rec.get("format_deviations") or ()
     if fmt == "gb2021" and "s3.single_other_handling_row" in devs:
@@ -184,6 +189,9 @@ def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
     if fmt == "gb2021" and not filled and _get(rec, "s3.new_received.total") is not None:
         return [Finding(6, "error", "gb2021 record lacks the three 其他处理 sub-rows (not read or not in the table)", subs)]
     return []
+
+
+_OTHER_SUBROW_PATHS = tuple(f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS)
 
 
 def rule7_s2_values(rec: dict[str, Any]) -> list[Finding]:
@@ -310,7 +318,7 @@ S2_CAPS: dict[str, float] = {   # field suffix -> cap (counts of documents, item
 
 def _requests_handled(rec: dict[str, Any]) -> int | float | None:
     """The report's own total of requests: 一 + 二 (= 三(七) + 四 when the table balances)."""
-    totals = [_cell(rec, r, "total") for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+    totals = _column(rec, _BALANCE_ROWS, "total")
     left = None if totals[0] is None and totals[1] is None else (totals[0] or 0) + (totals[1] or 0)
     right = None if totals[2] is None and totals[3] is None else (totals[2] or 0) + (totals[3] or 0)
     known = [v for v in (left, right) if v is not None]
@@ -325,12 +333,12 @@ def rule17_plausible(rec: dict[str, Any]) -> list[Finding]:
         for col, v in (cols or {}).items():
             if v is None:
                 continue
-            p = f"s3.{row}.{col}"
             if abs(v) >= S3_CELL_CAP:
+                p = f"s3.{row}.{col}"
                 out.append(Finding(17, "warning", f"{p} = {v:g}: implausible for a count of requests "
                                                   f"(≥ {S3_CELL_CAP:,}); a number picked up from the page?", [p]))
-            elif (handled is not None and row not in ("new_received", "carried_over_in", "results_total",
-                                                      "carried_over_out") and v > handled):
+            elif handled is not None and row not in _BALANCE_ROWS and v > handled:
+                p = f"s3.{row}.{col}"
                 out.append(Finding(17, "warning", f"{p} = {v:g} is more than all the requests the report handled "
                                                   f"({handled:g})", [p]))
     limit = S4_PER_REQUEST * handled + S4_SLACK if handled is not None else None
