@@ -239,3 +239,32 @@ def test_validation_rules_equal_their_plain_versions() -> None:
                 assert f.fields == (subs if fmt == "gb2021" else [p for p in subs if _get(rec, p) is not None])
         fired.update(f.rule for f in (*rule1_balance(rec), *rule2_results_total(rec), *rule17_plausible(rec)))
     assert fired == {1, 2, 17}  # the comparisons met findings of each rule, not only clean records
+
+
+def test_no_space_equals_the_whitespace_regex_for_every_character() -> None:
+    import re
+
+    from collector.parse.normalize import no_space
+
+    text = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    assert no_space(text) == re.sub(r"\s+", "", text)
+    assert no_space(" a \t\u3000b\x1c\x85c\u2028 ") == "abc"
+
+
+def test_sniff_line_controls_equal_the_regex() -> None:
+    import re
+
+    from collector.extract.sniff import _without_line_controls
+
+    text = "".join(chr(cp) for cp in range(0x3100)) + "a\r\nb\tc\n\r"
+    assert _without_line_controls(text) == re.sub("[\r\n\t]", "", text)
+
+
+def test_candidate_changed_equals_the_attribute_scan() -> None:
+    from collector.parse.rows import CellText
+    from collector.parse.solve import Candidate, _like
+
+    made = _like(CellText("5"), "50")
+    for raw in [("1", "2"), (made, "2"), (CellText("3"), made, "", made)]:
+        want = tuple(i for i, r in enumerate(raw) if getattr(r, "made", False))
+        assert Candidate(raw, "w").changed == want
