@@ -73,10 +73,16 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
             warnings.append(f"三 row {key}: {got} values for {WIDTH} columns could not be placed; left blank")
     solution = solve_rows({k: v for k, v in options.items() if v}, result_rows=result_rows, width=WIDTH)
     warnings.extend(solution.warnings)
+    cells = out.cells
     for key, cand in solution.chosen.items():
         where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
+        with_col = " col " not in where
         for path, raw in zip(_s3_paths(key), cand.raw, strict=True):
-            _store(out, path, raw, where)
+            # _store(out, path, raw, where), inlined: ~150 cells a report
+            p = parse_value(raw)
+            col = getattr(raw, "col", None)
+            cells[path] = CellValue(p.value, raw.strip(), f"{where} col {col + 1}" if col is not None and with_col
+                                    else where, p.unit, getattr(raw, "conf", None))
         out.rows_found.add(key)
     out.blank_rows = stream.labelled - set(stream.readings)
     return out, stream.leftovers
