@@ -128,16 +128,12 @@ def _positional(row: Row, start: int) -> tuple[str, list[str]] | None:
     cells = [c.text for c in row.cells]
     if len(cells) < start + 1:
         return None
-    for t in cells[start + WIDTH:]:
-        if t.strip():
-            return None
+    if any(map(str.strip, cells[start + WIDTH:])):  # text after the 7 columns
+        return None
     head, vals = tuple(cells[:start]), cells[start : start + WIDTH]
     label = joined_label(head, numbers_ok=False)
-    if label is None:
+    if label is None or not all(map(is_value_cell, vals)):
         return None
-    for t in vals:
-        if not is_value_cell(t):
-            return None
     vals += [""] * (WIDTH - len(vals))
     return label, vals
 

@@ -9,7 +9,7 @@ keyword, so the table's own row labels ("二、上年结转…", "四、结转�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from collector.models import Document, Paragraph
@@ -67,7 +67,6 @@ class Row:
     from_table: bool
     index: int = 0
     heading: int | None = None  # set when the row is a section heading
-    texts: list[str] = field(default_factory=list)
     positional: bool = False  # text split on tabs or "|": empty cells kept, so columns line up
 
 
