@@ -138,6 +138,11 @@ def test_empty_numbers_is_a_fresh_tree_equal_to_the_schema_walk() -> None:
         _set(want, f.path, None)
     a, b = empty_numbers(), empty_numbers()
     assert a == want and list(a) == list(want)
+
+    def order(t: dict) -> list:
+        return [(k, order(v) if isinstance(v, dict) else v) for k, v in t.items()]
+
+    assert order(a) == order(want)  # the same key order at every level
     a["s3"]["granted"]["total"] = 5
     assert b["s3"]["granted"]["total"] is None and empty_numbers()["s3"]["granted"]["total"] is None
 
@@ -204,6 +209,31 @@ def _old_rule17_s3(rec: dict) -> list:
     return out
 
 
+def _old_rule3(rec: dict) -> list:
+    from collector.validate.rules import S3_COLUMNS, Finding, _sum
+
+    out = []
+    for row, cols in (rec.get("s3") or {}).items():
+        if not isinstance(cols, dict):
+            continue
+        total = cols.get("total")
+        parts = [cols.get(c) for c in S3_COLUMNS[:-1]]
+        if total is None:
+            if any(p is not None for p in parts):
+                out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+            continue
+        if any(p is not None for p in parts) and total != _sum(parts):
+            out.append(Finding(3, "error", f"三 {row}: 总计 {total} ≠ sum of applicant columns {_sum(parts)}",
+                               [f"s3.{row}.{c}" for c in S3_COLUMNS]))
+    return out
+
+
+def _old_rule5_fields(rec: dict) -> list:
+    from collector.validate.rules import S4_BLOCKS, S4_COLUMNS, _get
+
+    return [[_get(rec, f"s4.{b}.{c}") for c in S4_COLUMNS] for b in S4_BLOCKS]
+
+
 def test_validation_rules_equal_their_plain_versions() -> None:
     """Rules 1, 2, 6 and 17 read the table without building paths until a finding needs them."""
     from collector.parse.record import derive
@@ -211,6 +241,8 @@ def test_validation_rules_equal_their_plain_versions() -> None:
         _get,
         rule1_balance,
         rule2_results_total,
+        rule3_row_totals,
+        rule5_s4_totals,
         rule6_other_rows,
         rule17_plausible,
     )
@@ -229,6 +261,13 @@ def test_validation_rules_equal_their_plain_versions() -> None:
         rec["format_deviations"] = ["s3.other_handling_subrows"] if i % 7 == 0 else []
         rec["derived"] = derive(rec)
         assert rule1_balance(rec) == _old_rule1(rec)
+        assert rule3_row_totals(rec) == _old_rule3(rec)
+        if i % 5 == 0:
+            rec["s4"]["review"]["total"] = (rec["s4"]["review"]["total"] or 0) + 1
+        assert [f.message for f in rule5_s4_totals(rec)] == [
+            f"四 {b}: 总计 {v[-1]} ≠ {' + '.join('blank' if x is None else str(x) for x in v[:-1])}"
+            for b, v in zip(("review", "litigation_direct", "litigation_after_review"), _old_rule5_fields(rec),
+                            strict=True) if v[-1] is not None and v[-1] != sum(x for x in v[:-1] if x)]
         assert rule2_results_total(rec) == _old_rule2(rec)
         assert [f for f in rule17_plausible(rec) if f.fields[0].startswith("s3.")] == _old_rule17_s3(rec)
         subs = [f"s3.{r}.{c}" for r in ("other_no_correction", "other_fee_unpaid", "other_other")
@@ -237,8 +276,9 @@ def test_validation_rules_equal_their_plain_versions() -> None:
         for f in rule6_other_rows(rec):
             if f.severity == "error":
                 assert f.fields == (subs if fmt == "gb2021" else [p for p in subs if _get(rec, p) is not None])
-        fired.update(f.rule for f in (*rule1_balance(rec), *rule2_results_total(rec), *rule17_plausible(rec)))
-    assert fired == {1, 2, 17}  # the comparisons met findings of each rule, not only clean records
+        fired.update(f.rule for f in (*rule1_balance(rec), *rule2_results_total(rec), *rule3_row_totals(rec),
+                                      *rule5_s4_totals(rec), *rule6_other_rows(rec), *rule17_plausible(rec)))
+    assert fired == {1, 2, 3, 5, 6, 17}  # the comparisons met findings of each rule, not only clean records
 
 
 def test_no_space_equals_the_whitespace_regex_for_every_character() -> None:

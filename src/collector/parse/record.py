@@ -8,7 +8,6 @@ Validation is a separate stage (collector.validate) so records can be re-checked
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 import re
 from dataclasses import dataclass, field
@@ -89,19 +88,33 @@ def _get(tree: dict[str, Any], path: str) -> Any:
     return node
 
 
+Plan = tuple[Any, ...]  # a node: its keys when every child is a null leaf, else (key, child plan | None) pairs
+
+
 @cache
-def _empty_tree() -> bytes:
-    """The tree of every number field (null), marshalled once: ``marshal.loads`` rebuilds its ~50
-    dicts in C, five times faster than a recursive copy."""
+def _empty_plan() -> Plan:
+    """How to build the tree of every number field (null), from the schema once."""
     tree: dict[str, Any] = {}
     for f in number_fields():
         _set(tree, f.path, None)
-    return marshal.dumps(tree)
+
+    def plan(node: dict[str, Any]) -> Plan:
+        if all(v is None for v in node.values()):
+            return tuple(node)
+        return tuple((k, None if v is None else plan(v)) for k, v in node.items())
+
+    return plan(tree)
+
+
+def _build(plan: Plan) -> dict[str, Any]:
+    if not plan or type(plan[0]) is str:
+        return dict.fromkeys(plan)  # a row of null cells, in C (a third of the instructions of a copy)
+    return {k: None if child is None else _build(child) for k, child in plan}
 
 
 def empty_numbers() -> dict[str, Any]:
     """Every number field null (a fresh tree each call: the schema has ~330 fields)."""
-    return marshal.loads(_empty_tree())
+    return _build(_empty_plan())
 
 
 @lru_cache(maxsize=4096)

@@ -125,19 +125,23 @@ def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
     return out
 
 
+_APPLICANT_COLUMNS = S3_COLUMNS[:-1]
+
+
 def rule3_row_totals(rec: dict[str, Any]) -> list[Finding]:
     """三 per row: 总计 == sum of the six applicant columns, when 总计 is filled."""
     out = []
     for row, cols in (rec.get("s3") or {}).items():
         if not isinstance(cols, dict):
             continue
-        total = cols.get("total")
-        parts = [cols.get(c) for c in S3_COLUMNS[:-1]]
-        if total is None:
-            if any(p is not None for p in parts):
-                out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+        parts = [cols.get(c) for c in _APPLICANT_COLUMNS]
+        if parts.count(None) == len(parts):  # no applicant column filled: nothing to check or derive
             continue
-        if any(p is not None for p in parts) and total != _sum(parts):
+        total = cols.get("total")
+        if total is None:
+            out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+            continue
+        if total != _sum(parts):
             out.append(Finding(3, "error", f"三 {row}: 总计 {total} ≠ sum of applicant columns {_sum(parts)}",
                                [f"s3.{row}.{c}" for c in S3_COLUMNS]))
     return out
@@ -157,8 +161,10 @@ def rule4_counts(rec: dict[str, Any]) -> list[Finding]:
 def rule5_s4_totals(rec: dict[str, Any]) -> list[Finding]:
     """四 per block: 总计 == 维持 + 纠正 + 其他 + 尚未审结."""
     out = []
+    s4 = rec.get("s4")
     for b in S4_BLOCKS:
-        vals = [_get(rec, f"s4.{b}.{c}") for c in S4_COLUMNS]
+        node = s4.get(b) if isinstance(s4, dict) else None  # _get(rec, f"s4.{b}.{c}") per column, unbuilt
+        vals = [node.get(c) for c in S4_COLUMNS] if isinstance(node, dict) else [None] * len(S4_COLUMNS)
         if vals[-1] is None:
             continue
         if vals[-1] != _sum(vals[:-1]):
@@ -174,8 +180,13 @@ def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
     （六）其他处理 row) was read as printed and listed in ``format_deviations``: a warning, not an error.
     """
     fmt = rec.get("format_version")
-    subs = list(_OTHER_SUBROW_PATHS)
-    filled = [p for p in subs if _get(rec, p) is not None]
+    subs = [p for _, _, p in _OTHER_SUBROW_CELLS]
+    s3 = rec.get("s3")
+    filled = []
+    for row, col, path in _OTHER_SUBROW_CELLS:  # [p for p in subs if _get(rec, p) is not None], unsplit
+        node = s3.get(row) if isinstance(s3, dict) else None
+        if isinstance(node, dict) and node.get(col) is not None:
+            filled.append(path)
     devs = rec.get("format_deviations") or ()
     if fmt == "gb2021" and "s3.single_other_handling_row" in devs:
         return [Finding(6, "warning", "gb2021 report whose 三 prints the gb2019 single （六）其他处理 row "
@@ -191,7 +202,7 @@ def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
     return []
 
 
-_OTHER_SUBROW_PATHS = tuple(f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS)
+_OTHER_SUBROW_CELLS = tuple((r, c, f"s3.{r}.{c}") for r in S3_OTHER_SUBROWS for c in S3_COLUMNS)
 
 
 def rule7_s2_values(rec: dict[str, Any]) -> list[Finding]:
@@ -330,6 +341,10 @@ def rule17_plausible(rec: dict[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     handled = _requests_handled(rec)
     for row, cols in (rec.get("s3") or {}).items():
+        filled = [v for v in (cols or {}).values() if v is not None]
+        if not filled or (max(map(abs, filled)) < S3_CELL_CAP
+                          and (handled is None or row in _BALANCE_ROWS or max(filled) <= handled)):
+            continue  # no value of the row can fire (the common case: checked in C)
         for col, v in (cols or {}).items():
             if v is None:
                 continue
