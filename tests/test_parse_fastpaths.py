@@ -125,8 +125,15 @@ def test_occurrences_memo_equals_the_scan_and_gives_fresh_objects() -> None:
 
 def test_heading_number_ascii_shortcut_equals_the_full_check() -> None:
     for ln in ["| 一、总体情况 |", "1. 一、总体情况", "e\u0301一、总体情况", "~一、总体情况", " 一、总体情况", "\u3000二、主动公开",
-               "一、总体情况", "第三、收到和处理", "\t四、行政复议", "A", "|---|"]:
+               "一、总体情况", "第三、收到和处理", "\t四、行政复议", "A", "|---|", "\t| 5 |", "\u3000\u3000(一)总体",
+               " \xa0e\u0301", "\u2028x", "\t\t\t185\t126"]:
         assert heading_number(ln) == _heading_number.__wrapped__(ln), ln
+    rng = random.Random(4)
+    pool = [" ", "\t", "\u3000", "\xa0", "\u2003", "\u0301", "|", "1", "e", "~", "第", "一", "三", "、", ".", "（", "总体情况",
+            "复议", "问题", "\ufeff", "\u2f00"]  # U+2F00 (Kangxi radical one) is 一 after NFKC
+    for _ in range(5000):
+        ln = "".join(rng.choice(pool) for _ in range(rng.randint(0, 6)))
+        assert heading_number(ln) == _heading_number.__wrapped__(ln), repr(ln)
 
 
 def test_empty_numbers_is_a_fresh_tree_equal_to_the_schema_walk() -> None:
