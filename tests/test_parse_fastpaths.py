@@ -315,3 +315,29 @@ def test_candidate_changed_equals_the_attribute_scan() -> None:
     for raw in [("1", "2"), (made, "2"), (CellText("3"), made, "", made)]:
         want = tuple(i for i, r in enumerate(raw) if getattr(r, "made", False))
         assert Candidate(raw, "w").changed == want
+
+
+def _old_split_label(row: Row) -> tuple[str, list[str]]:
+    from collector.parse.assemble import _is_label
+
+    last = -1
+    for i, c in enumerate(row.cells):
+        if _is_label(c.text.strip()):
+            last = i
+    parts: list[str] = []
+    for c in row.cells[: last + 1]:
+        t = norm_label(c.text)
+        if t and (not parts or parts[-1] != t):
+            parts.append(t)
+    return "".join(parts), [c.text for c in row.cells[last + 1 :] if not c.copy]
+
+
+def test_split_label_equals_the_cell_loop() -> None:
+    from collector.parse.assemble import split_label
+    from collector.parse.rows import Cell
+
+    rng = random.Random(9)
+    words = ["", " ", "规章", "规章", "5", "—", "12（含1件）", "本年制发件数", "x", "３", "第二十条第（一）项", "/", "无"]
+    for _ in range(3000):
+        row = Row([Cell(rng.choice(words), copy=rng.random() < 0.2) for _ in range(rng.randint(0, 9))], 2, "w", True)
+        assert split_label(row) == _old_split_label(row)

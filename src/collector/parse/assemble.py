@@ -73,13 +73,12 @@ class _Occurrence:
 
 def split_label(row: Row) -> tuple[str, list[str]]:
     """(label text, value cell texts) of a row; copies of merged cells count for labels only."""
-    last = -1
-    for i, c in enumerate(row.cells):
-        if _is_label(c.text.strip()):
-            last = i
+    texts = [c.text for c in row.cells]
+    flags = list(map(_is_label, map(str.strip, texts)))  # per cell, in C (the checks are memoised)
+    last = len(flags) - 1 - flags[::-1].index(True) if True in flags else -1  # the last label cell
     parts: list[str] = []
-    for c in row.cells[: last + 1]:
-        t = norm_label(c.text)
+    for text in texts[: last + 1]:
+        t = norm_label(text)
         if t and (not parts or parts[-1] != t):
             parts.append(t)
     values = [c.text for c in row.cells[last + 1 :] if not c.copy]
