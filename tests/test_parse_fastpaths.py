@@ -341,3 +341,23 @@ def test_split_label_equals_the_cell_loop() -> None:
     for _ in range(3000):
         row = Row([Cell(rng.choice(words), copy=rng.random() < 0.2) for _ in range(rng.randint(0, 9))], 2, "w", True)
         assert split_label(row) == _old_split_label(row)
+
+
+def test_all_columns_at_once_equal_one_column_at_a_time() -> None:
+    from collector.parse.labels import S3_COLUMNS, S3_RESULT_ROWS_2021
+    from collector.validate.rules import _column, _columns
+
+    rng = random.Random(5)
+    rows = ("new_received", "carried_over_in", "results_total", *S3_RESULT_ROWS_2021)
+    for _ in range(500):
+        s3: dict = {}
+        for r in rows:
+            if rng.random() < 0.1:
+                continue  # a row missing from the record
+            s3[r] = None if rng.random() < 0.05 else {c: rng.choice([None, 0, 3, 2.5]) for c in S3_COLUMNS
+                                                      if rng.random() < 0.95}
+        rec = {"s3": s3 if rng.random() < 0.97 else None,
+               "derived": {f"s3.{r}.total": rng.choice([None, 7]) for r in rows if rng.random() < 0.5}}
+        want = {c: _column(rec, rows, c) for c in S3_COLUMNS}
+        assert _columns(rec, rows) == want
+        assert _columns(rec, ()) == {c: _column(rec, (), c) for c in S3_COLUMNS}

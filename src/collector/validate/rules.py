@@ -86,11 +86,35 @@ def _column(rec: dict[str, Any], rows: Sequence[str], col: str) -> list[Any]:
     return out
 
 
+def _columns(rec: dict[str, Any], rows: Sequence[str]) -> dict[str, list[Any]]:
+    """``{col: _column(rec, rows, col)}`` for all seven columns, each row read once (the table
+    transposed by zip, in C)."""
+    s3 = rec.get("s3")
+    if not isinstance(s3, dict):
+        s3 = {}
+    table = []
+    for r in rows:
+        node = s3.get(r)
+        table.append([node.get(c) for c in S3_COLUMNS] if isinstance(node, dict) else _NO_CELLS)
+    if not table:
+        return {c: [] for c in S3_COLUMNS}
+    out = {c: list(col) for c, col in zip(S3_COLUMNS, zip(*table, strict=True), strict=True)}
+    total = out["total"]
+    if None in total:
+        derived = rec.get("derived") or {}
+        out["total"] = [derived.get(f"s3.{r}.total") if v is None else v for r, v in zip(rows, total, strict=True)]
+    return out
+
+
+_NO_CELLS = [None] * len(S3_COLUMNS)
+
+
 def rule1_balance(rec: dict[str, Any]) -> list[Finding]:
     """三 per column: 一 + 二 == 三(七) + 四 (printed in the table header)."""
     out = []
+    columns = _columns(rec, _BALANCE_ROWS)
     for col in S3_COLUMNS:
-        vals = _column(rec, _BALANCE_ROWS, col)
+        vals = columns[col]
         if vals[2] is None and vals[3] is None:  # (all four blank is a case of it)
             continue
         left, right = _sum(vals[:2]), _sum(vals[2:])
@@ -113,8 +137,9 @@ def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
     node = s3.get("results_total") if isinstance(s3, dict) else None
     totals = [node.get(c) for c in S3_COLUMNS] if isinstance(node, dict) else [None] * len(S3_COLUMNS)
     row_present = any(t is not None for t in totals)
+    columns = _columns(rec, rows)
     for col, total in zip(S3_COLUMNS, totals, strict=True):
-        vals = _column(rec, rows, col)
+        vals = columns[col]
         if total is None:
             if row_present and any(v is not None for v in vals):
                 out.append(Finding(2, "info", f"三 {col}: （七）总计 blank; derived {_sum(vals)}", [f"s3.results_total.{col}"]))
