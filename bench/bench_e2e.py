@@ -9,6 +9,9 @@ a DOC attachment costs a LibreOffice start, which would swamp what is compared h
   runs), politeness off. The client (the flow-run process) and the embedded API (its server
   subprocess) are measured separately; the API's start is not counted in the flow's wall time.
   Orchestration share = (flow wall - time covered by at least one library call) / flow wall.
+  ``prefect_floor_seconds``: the same task graph (a discover task per portal, a fetch and a write
+  task per batch, the open / compact / summarise / finish tasks) with empty tasks, run right after
+  on the same API — what Prefect alone costs for a run of this shape.
 * ``library`` — ``collector.collect`` called directly (the same fetch, parse and store,
   on one event loop, no Prefect), politeness off.
 * ``library_one_process`` — the library path again with ``XXGK_PARSE_WORKERS=1`` (parsing in the
@@ -133,6 +136,12 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
         in_run = {pid: round(_cpu(pid) - c, 2) for pid, c in cpu0.items() if psutil.pid_exists(pid)}
         api_usage = [_process_usage(pid) for pid in api_pids if psutil.pid_exists(pid)]
         workers = _workers_usage(set(api_pids))
+        # Prefect alone: the same task graph (portals x batches) with empty tasks, on the same API, after
+        # the flow (so without a process's one-time costs, which the flow paid)
+        batches = [-(-p["found"] // 25) for p in s["portals"]]
+        t1 = time.perf_counter()
+        _floor_flow()(batches)
+        floor = round(time.perf_counter() - t1, 2)
     spans = [tuple(x) for x in s["spans"]]
     busy = union_seconds(spans)
     records = s["totals"]["records"]
@@ -144,8 +153,56 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
                     "processes": len(api_usage), "start_seconds": round(api_start, 2),
                     "cpu_seconds_in_run": round(sum(v for k, v in in_run.items() if k != os.getpid()), 2),
                     "where": "embedded" if "127.0.0.1" in api else "configured server"},
+            "prefect_floor_seconds": floor,
+            "task_graph": {"portals": len(batches), "batches": sum(batches)},
             "orchestration_share": round((wall - busy) / wall, 3),
             "library_summed_seconds": round(sum(b - a for a, b in spans), 2), "task_calls": len(spans)}
+
+
+def _floor_flow() -> Any:
+    """The collect flow's task graph with empty tasks: what Prefect alone costs for this run's shape."""
+    from flows.runtime import task_runner
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from prefect.futures import as_completed
+    from prefect.utilities.annotations import allow_failure
+
+    opts: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+    @task(name="open-output", **opts)
+    def open_output() -> None: ...
+
+    @task(name="discover", **opts)
+    def discover(batches: int) -> int:
+        return batches
+
+    @task(name="fetch-batch", **opts)
+    def fetch_batch(i: int) -> int:
+        return i
+
+    @task(name="write-batch", **opts)
+    def write_batch(i: int) -> int:
+        return i
+
+    @task(name="end", **opts)
+    def end() -> None: ...
+
+    @flow(name="xxgk-floor", task_runner=task_runner())
+    def floor(batches: list[int]) -> int:
+        opened = open_output.submit()
+        writes = []
+        for fut in as_completed([discover.submit(n) for n in batches]):
+            prev = None
+            for i in range(fut.result()):
+                prev = fetch_batch.submit(i, wait_for=[allow_failure(prev)] if prev else None)
+                writes.append(write_batch.submit(prev))
+        [w.result() for w in writes]
+        opened.result()
+        for _ in range(3):  # compact, summarise, finish
+            end.submit().result()
+        return len(writes)
+
+    return floor
 
 
 def child_library(portals_file: str, out: str) -> dict[str, Any]:

@@ -63,14 +63,17 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
                            batch_size=batch_size, run_id=flow_run_id())
     run = RunReport.start("collect", ctx)
     ensure_writer_limit()
-    report.opened(run, open_output.submit(ctx))
+    # the dataset opens (imports, repair) while discovery waits on the network; a portal's first fetch
+    # waits for it: fetching skips what the crawl state says was processed, which the repair may reset
+    opened = open_output.submit(ctx)
     by_future = {discover.submit(ctx, p): p for p in ctx.portals}
     batches = []
     for fut in as_completed(list(by_future)):
-        portal, prev = by_future[fut], None
+        portal, prev = by_future[fut], opened
         for cands in chunks(report.discovered(run, portal, fut), ctx.batch_size):
-            prev = fetch_batch.submit(ctx, portal, cands, wait_for=[allow_failure(prev)] if prev else None)
+            prev = fetch_batch.submit(ctx, portal, cands, wait_for=[allow_failure(prev)])
             batches.append((portal.id, len(cands), prev, write_batch.submit(ctx, prev)))
+    report.opened(run, opened)
     report.written(run, batches)
     if compact and run.rows_written:
         run.compacted(report.done(run, compact_dataset.submit(ctx),

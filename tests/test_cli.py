@@ -134,3 +134,20 @@ def test_read_local_file_reads_with_a_bound(tmp_path: Path) -> None:
     assert read_local_file(p, cap=5000) == b"x" * 5000
     with pytest.raises(ResourceLimit):
         read_local_file(p, cap=4999)
+
+
+def test_flow_runs_on_the_embedded_api_send_no_heartbeats() -> None:
+    """Each flow run joined its heartbeat thread (1 s sleeps) at exit: 0.5-1 s per run for nothing,
+    since the embedded API runs no automation that reads heartbeats. A frequency the user set stays."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from collector.cli_flows import embedded_client_settings
+
+    updates = embedded_client_settings({})
+    assert updates == {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    with temporary_settings(updates=updates):
+        from prefect.settings import get_current_settings
+
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert embedded_client_settings({"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"}) == {}
+    assert embedded_client_settings({"PREFECT_RUNNER_HEARTBEAT_FREQUENCY": "60"}) == {}

@@ -102,7 +102,8 @@ def test_empty_page_is_refused_with_a_reason() -> None:
 
 def test_text_prefix_equals_joined_prefix_of_the_strings() -> None:
     rng = random.Random(11)
-    words = ["", " ", "\n  ", "索引号", " 发布日期：2021-01-05 ", "x" * 50]
+    # blanks that are not XML whitespace (\xa0, \u3000) make text nodes Python strips to nothing
+    words = ["", " ", "\n  ", "索引号", " 发布日期：2021-01-05 ", "x" * 50, "\xa0", "\u3000 \t", "&nbsp;", "\r\n"]
     for _ in range(200):
         html = "<body>" + "".join(f"<div>{rng.choice(words)}<p>{rng.choice(words)}</p>{rng.choice(words)}</div>"
                                   for _ in range(rng.randint(0, 40))) + "</body>"
@@ -167,3 +168,27 @@ def test_cell_text_of_one_leaf_child_equals_the_serialised_text() -> None:
         td = next(root.iter("td"))
         text = re.sub(r"\s*\n\s*", "", "".join(td.itertext()))  # the serialised text, lines joined
         assert cell_text(td) == re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", text).strip(), inner
+
+
+def test_text_lines_equal_the_page_marker_regex_on_every_line() -> None:
+    """The text extractor tries the page-marker pattern only on lines that start as a marker can."""
+    import re
+
+    from collector.extract.text import _PAGE_MARK
+    from collector.extract.text import str_to_document as text_document
+
+    rng = random.Random(2)
+    parts = ["- 4 -", "—5—", " 第 3 页 共 9 页", "－12－", "第3页", "三、情况", "\u3000- 7 -", "\t", "", "  ", "| 1 | 2 |",
+             "第二十条", "-- 12 --x", "12", "\xa0"]
+    for _ in range(300):
+        text = rng.choice(["\n", "\r\n", "\r"]).join(rng.choice(parts) for _ in range(rng.randint(1, 12)))
+        want = []
+        for i, m in enumerate(re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text)):
+            line = m.group().rstrip("\r\n")
+            if line.strip() and not _PAGE_MARK.match(line):
+                want.append((line.rstrip(" \r\u3000\xa0"), f"line {i + 1}"))
+            if m.end() == len(text):
+                break
+        if not want:
+            continue
+        assert [(b.text, b.where) for b in text_document(text).blocks] == want

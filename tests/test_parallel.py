@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from collector.parallel import ParsePool, parse_group
+from collector.parallel import ParsePool, pack, parse_group, unpack
 
 # pyarrow (not its dataset module) comes with the raw store, which reads through pyarrow.fs (#11 part B)
 HEAVY = ("httpx", "bs4", "pyarrow.dataset", "pandas", "prefect", "duckdb", "altair", "polars")
@@ -26,9 +26,9 @@ def heavy_modules_after_parse(out_root: str, group: list[Any]) -> tuple[int, lis
     return len(outcomes), sorted(m for m in HEAVY if m in sys.modules)
 
 
-def _comparable(outcome: Any) -> tuple[Any, Any]:
+def _comparable(outcome: Any) -> tuple[Any, Any, Any]:
     doc = {k: v for k, v in outcome.document.items() if k != "processed_at"}
-    return outcome.record, doc
+    return outcome.record, doc, outcome.cells
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,27 @@ def test_pool_outcomes_equal_in_process_parse_in_order(raw_groups: tuple[Path, l
     assert [g[0].record["source_url"] for g in pooled[:8]] == [f"https://www.example.gov.cn/r{i}.html"
                                                               for i in range(8)]
     assert all(g[0].record is not None and g[0].record["parse_status"] == "ok" for g in pooled[:8])
+
+
+def test_packed_outcomes_come_back_equal(raw_groups: tuple[Path, list[list[Any]]]) -> None:
+    """The pool sends cells as columns: every attribute and every cell (value, raw, where, unit,
+    confidence) survives the trip through pickle, failures and extra attributes included."""
+    import pickle
+
+    from collector.models import CellValue
+
+    out, groups = raw_groups
+    outcomes = [o for g in groups for o in parse_group(str(out), g)]
+    outcomes[0].cells["s1.rules.made"] = CellValue(3, "3（含修订1件）", "OCR p1 r2 c3", "件", 0.61)
+    outcomes[0].superseded_ids = ["old-id"]  # type: ignore[attr-defined]
+    back = unpack(pickle.loads(pickle.dumps(pack(outcomes))))
+
+    def state(o: Any) -> dict[str, Any]:  # an exception equals only itself: compare its type and text
+        return {**vars(o), "error": o.error and (type(o.error), str(o.error))}
+
+    assert [state(o) for o in back] == [state(o) for o in outcomes]
+    assert sum(len(o.cells) for o in back) > 8 * 50  # real reports' cells, not empty dicts
+    assert any(o.error is not None for o in back) and back[0].superseded_ids == ["old-id"]  # type: ignore[attr-defined]
 
 
 def test_missing_raw_bytes_are_a_recorded_failure(raw_groups: tuple[Path, list[list[Any]]]) -> None:

@@ -68,3 +68,296 @@ def test_parse_value_of_ascii_digits_equals_the_general_path() -> None:
         assert (got.value, got.unit, got.ok, got.note, type(got.value)) == \
             (want.value, want.unit, want.ok, want.note, type(want.value))
         assert got.raw == raw
+
+
+# ---- round 2 (issue #13): each fast path against the code it replaced -----------------------------
+
+
+def _old_positional(row: Row, start: int) -> tuple[str, list[str]] | None:
+    """assemble._positional before the label cache (the reference)."""
+    from collector.parse.assemble import WIDTH
+    from collector.parse.normalize import is_value_cell
+
+    cells = [c.text for c in row.cells]
+    if len(cells) < start + 1:
+        return None
+    for t in cells[start + WIDTH:]:
+        if t.strip():
+            return None
+    head, vals = cells[:start], cells[start : start + WIDTH]
+    for t in head:
+        if t.strip() and is_value_cell(t):
+            return None
+    for t in vals:
+        if not is_value_cell(t):
+            return None
+    vals += [""] * (WIDTH - len(vals))
+    return "".join(dict.fromkeys([norm_label(t) for t in head if t.strip()])), vals
+
+
+def test_positional_rows_equal_the_uncached_reading() -> None:
+    from collector.parse.assemble import _positional
+    from collector.parse.rows import Cell
+
+    rng = random.Random(7)
+    words = ["", " ", "（三）不予公开", "1.属于国家秘密", "三、本年度办理结果", "5", "0", "—", "12（含转办1件）", "x" * 120,
+             "总计", "２", "自然人", "見附件"]
+    for _ in range(3000):
+        cells = [rng.choice(words) for _ in range(rng.randint(0, 12))]
+        row = Row([Cell(t) for t in cells], 3, "line 1", False, positional=True)
+        for start in (0, 1, 2, 3):
+            assert _positional(row, start) == _old_positional(row, start), (cells, start)
+
+
+def test_occurrences_memo_equals_the_scan_and_gives_fresh_objects() -> None:
+    from collector.parse.assemble import _occurrence_spans
+
+    text = "一、本年新收政府信息公开申请数量二、上年结转三、本年度办理结果(一)予以公开(七)总计四、结转下年度继续办理总计"
+    units = [_Unit("总计", ["5"], True, "", Row([], 0, "", True), start=len(text) - 2, end=len(text))]
+    first, again = _occurrences(text, units), _occurrences(text, units)
+    plain = _occurrence_spans.__wrapped__(text, ((len(text) - 2, len(text)),))
+    assert [(o.key, o.start, o.keyword_end) for o in first] == list(plain)
+    assert [(o.key, o.start, o.keyword_end) for o in again] == list(plain)
+    assert "results_total" in [o.key for o in first] and first[0] is not again[0]
+    first[0].taken = True
+    assert not _occurrences(text, units)[0].taken  # a cached result is never shared state
+
+
+def test_heading_number_ascii_shortcut_equals_the_full_check() -> None:
+    for ln in ["| 一、总体情况 |", "1. 一、总体情况", "e\u0301一、总体情况", "~一、总体情况", " 一、总体情况", "\u3000二、主动公开",
+               "一、总体情况", "第三、收到和处理", "\t四、行政复议", "A", "|---|", "\t| 5 |", "\u3000\u3000(一)总体",
+               " \xa0e\u0301", "\u2028x", "\t\t\t185\t126"]:
+        assert heading_number(ln) == _heading_number.__wrapped__(ln), ln
+    rng = random.Random(4)
+    pool = [" ", "\t", "\u3000", "\xa0", "\u2003", "\u0301", "|", "1", "e", "~", "第", "一", "三", "、", ".", "（", "总体情况",
+            "复议", "问题", "\ufeff", "\u2f00"]  # U+2F00 (Kangxi radical one) is 一 after NFKC
+    for _ in range(5000):
+        ln = "".join(rng.choice(pool) for _ in range(rng.randint(0, 6)))
+        assert heading_number(ln) == _heading_number.__wrapped__(ln), repr(ln)
+
+
+def test_empty_numbers_is_a_fresh_tree_equal_to_the_schema_walk() -> None:
+    from collector.parse.record import _set, empty_numbers
+    from collector.schema import number_fields
+
+    want: dict = {}
+    for f in number_fields():
+        _set(want, f.path, None)
+    a, b = empty_numbers(), empty_numbers()
+    assert a == want and list(a) == list(want)
+
+    def order(t: dict) -> list:
+        return [(k, order(v) if isinstance(v, dict) else v) for k, v in t.items()]
+
+    assert order(a) == order(want)  # the same key order at every level
+    a["s3"]["granted"]["total"] = 5
+    assert b["s3"]["granted"]["total"] is None and empty_numbers()["s3"]["granted"]["total"] is None
+
+
+def _old_rule1(rec: dict) -> list:
+    from collector.validate.rules import Finding, _cell, _fmt, _sum
+
+    out = []
+    for col in ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+                "legal_service_org", "other_org", "total"):
+        paths = [f"s3.{r}.{col}" for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+        vals = [_cell(rec, p.split(".")[1], col) for p in paths]
+        if all(v is None for v in vals) or (vals[2] is None and vals[3] is None):
+            continue
+        left, right = _sum(vals[:2]), _sum(vals[2:])
+        if left != right:
+            out.append(Finding(1, "error", f"三 {col}: 本年新收 {_fmt(vals[0])} + 上年结转 {_fmt(vals[1])} = {left} "
+                                           f"≠ 总计 {_fmt(vals[2])} + 结转下年 {_fmt(vals[3])} = {right}", paths))
+    return out
+
+
+def _old_rule2(rec: dict) -> list:
+    from collector.parse.labels import S3_COLUMNS, s3_result_rows
+    from collector.validate.rules import Finding, _column, _get, _sum
+
+    rows = s3_result_rows(rec)
+    out = []
+    row_present = any(_get(rec, f"s3.results_total.{c}") is not None for c in S3_COLUMNS)
+    for col in S3_COLUMNS:
+        total = _get(rec, f"s3.results_total.{col}")
+        vals = _column(rec, rows, col)
+        if total is None:
+            if row_present and any(v is not None for v in vals):
+                out.append(Finding(2, "info", f"三 {col}: （七）总计 blank; derived {_sum(vals)}", [f"s3.results_total.{col}"]))
+            continue
+        if total != _sum(vals):
+            out.append(Finding(2, "error", f"三 {col}: （七）总计 {total} ≠ sum of result rows {_sum(vals)}",
+                               [f"s3.results_total.{col}"] + [f"s3.{r}.{col}" for r in rows]))
+    return out
+
+
+def _old_rule17_s3(rec: dict) -> list:
+    """rule17's 三 part as it was (paths built for every value); its 四 and 二 parts are unchanged."""
+    from collector.validate.rules import S3_CELL_CAP, Finding, _cell
+
+    totals = [_cell(rec, r, "total") for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+    left = None if totals[0] is None and totals[1] is None else (totals[0] or 0) + (totals[1] or 0)
+    right = None if totals[2] is None and totals[3] is None else (totals[2] or 0) + (totals[3] or 0)
+    known = [v for v in (left, right) if v is not None]
+    handled = max(known) if known else None
+    out = []
+    for row, cols in (rec.get("s3") or {}).items():
+        for col, v in (cols or {}).items():
+            if v is None:
+                continue
+            p = f"s3.{row}.{col}"
+            if abs(v) >= S3_CELL_CAP:
+                out.append(Finding(17, "warning", f"{p} = {v:g}: implausible for a count of requests "
+                                                  f"(≥ {S3_CELL_CAP:,}); a number picked up from the page?", [p]))
+            elif (handled is not None and row not in ("new_received", "carried_over_in", "results_total",
+                                                      "carried_over_out") and v > handled):
+                out.append(Finding(17, "warning", f"{p} = {v:g} is more than all the requests the report handled "
+                                                  f"({handled:g})", [p]))
+    return out
+
+
+def _old_rule3(rec: dict) -> list:
+    from collector.validate.rules import S3_COLUMNS, Finding, _sum
+
+    out = []
+    for row, cols in (rec.get("s3") or {}).items():
+        if not isinstance(cols, dict):
+            continue
+        total = cols.get("total")
+        parts = [cols.get(c) for c in S3_COLUMNS[:-1]]
+        if total is None:
+            if any(p is not None for p in parts):
+                out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+            continue
+        if any(p is not None for p in parts) and total != _sum(parts):
+            out.append(Finding(3, "error", f"三 {row}: 总计 {total} ≠ sum of applicant columns {_sum(parts)}",
+                               [f"s3.{row}.{c}" for c in S3_COLUMNS]))
+    return out
+
+
+def _old_rule5_fields(rec: dict) -> list:
+    from collector.validate.rules import S4_BLOCKS, S4_COLUMNS, _get
+
+    return [[_get(rec, f"s4.{b}.{c}") for c in S4_COLUMNS] for b in S4_BLOCKS]
+
+
+def test_validation_rules_equal_their_plain_versions() -> None:
+    """Rules 1, 2, 6 and 17 read the table without building paths until a finding needs them."""
+    from collector.parse.record import derive
+    from collector.validate.rules import (
+        _get,
+        rule1_balance,
+        rule2_results_total,
+        rule3_row_totals,
+        rule5_s4_totals,
+        rule6_other_rows,
+        rule17_plausible,
+    )
+    from tests.reportgen import make_record
+
+    rng = random.Random(3)
+    fired: set[int] = set()
+    for i in range(160):
+        fmt = "gb2021" if i % 2 else "gb2019"
+        rec = make_record(fmt, 2021 if i % 2 else 2020, seed=i, big=i % 3 == 0, blanks=0.3 if i % 4 == 0 else 0.0)
+        for row in rec["s3"].values():  # break some sums, blank some cells, plant implausible values
+            for col in row:
+                r = rng.random()
+                row[col] = (None if r < 0.08 else (row[col] or 0) + 1 if r < 0.14 else 2_000_000 if r < 0.15
+                            else 10**5 if r < 0.16 else row[col])
+        rec["format_deviations"] = ["s3.other_handling_subrows"] if i % 7 == 0 else []
+        rec["derived"] = derive(rec)
+        assert rule1_balance(rec) == _old_rule1(rec)
+        assert rule3_row_totals(rec) == _old_rule3(rec)
+        if i % 5 == 0:
+            rec["s4"]["review"]["total"] = (rec["s4"]["review"]["total"] or 0) + 1
+        assert [f.message for f in rule5_s4_totals(rec)] == [
+            f"四 {b}: 总计 {v[-1]} ≠ {' + '.join('blank' if x is None else str(x) for x in v[:-1])}"
+            for b, v in zip(("review", "litigation_direct", "litigation_after_review"), _old_rule5_fields(rec),
+                            strict=True) if v[-1] is not None and v[-1] != sum(x for x in v[:-1] if x)]
+        assert rule2_results_total(rec) == _old_rule2(rec)
+        assert [f for f in rule17_plausible(rec) if f.fields[0].startswith("s3.")] == _old_rule17_s3(rec)
+        subs = [f"s3.{r}.{c}" for r in ("other_no_correction", "other_fee_unpaid", "other_other")
+                for c in ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+                          "legal_service_org", "other_org", "total")]
+        for f in rule6_other_rows(rec):
+            if f.severity == "error":
+                assert f.fields == (subs if fmt == "gb2021" else [p for p in subs if _get(rec, p) is not None])
+        fired.update(f.rule for f in (*rule1_balance(rec), *rule2_results_total(rec), *rule3_row_totals(rec),
+                                      *rule5_s4_totals(rec), *rule6_other_rows(rec), *rule17_plausible(rec)))
+    assert fired == {1, 2, 3, 5, 6, 17}  # the comparisons met findings of each rule, not only clean records
+
+
+def test_no_space_equals_the_whitespace_regex_for_every_character() -> None:
+    import re
+
+    from collector.parse.normalize import no_space
+
+    text = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    assert no_space(text) == re.sub(r"\s+", "", text)
+    assert no_space(" a \t\u3000b\x1c\x85c\u2028 ") == "abc"
+
+
+def test_sniff_line_controls_equal_the_regex() -> None:
+    import re
+
+    from collector.extract.sniff import _without_line_controls
+
+    text = "".join(chr(cp) for cp in range(0x3100)) + "a\r\nb\tc\n\r"
+    assert _without_line_controls(text) == re.sub("[\r\n\t]", "", text)
+
+
+def test_candidate_changed_equals_the_attribute_scan() -> None:
+    from collector.parse.rows import CellText
+    from collector.parse.solve import Candidate, _like
+
+    made = _like(CellText("5"), "50")
+    for raw in [("1", "2"), (made, "2"), (CellText("3"), made, "", made)]:
+        want = tuple(i for i, r in enumerate(raw) if getattr(r, "made", False))
+        assert Candidate(raw, "w").changed == want
+
+
+def _old_split_label(row: Row) -> tuple[str, list[str]]:
+    from collector.parse.assemble import _is_label
+
+    last = -1
+    for i, c in enumerate(row.cells):
+        if _is_label(c.text.strip()):
+            last = i
+    parts: list[str] = []
+    for c in row.cells[: last + 1]:
+        t = norm_label(c.text)
+        if t and (not parts or parts[-1] != t):
+            parts.append(t)
+    return "".join(parts), [c.text for c in row.cells[last + 1 :] if not c.copy]
+
+
+def test_split_label_equals_the_cell_loop() -> None:
+    from collector.parse.assemble import split_label
+    from collector.parse.rows import Cell
+
+    rng = random.Random(9)
+    words = ["", " ", "规章", "规章", "5", "—", "12（含1件）", "本年制发件数", "x", "３", "第二十条第（一）项", "/", "无"]
+    for _ in range(3000):
+        row = Row([Cell(rng.choice(words), copy=rng.random() < 0.2) for _ in range(rng.randint(0, 9))], 2, "w", True)
+        assert split_label(row) == _old_split_label(row)
+
+
+def test_all_columns_at_once_equal_one_column_at_a_time() -> None:
+    from collector.parse.labels import S3_COLUMNS, S3_RESULT_ROWS_2021
+    from collector.validate.rules import _column, _columns
+
+    rng = random.Random(5)
+    rows = ("new_received", "carried_over_in", "results_total", *S3_RESULT_ROWS_2021)
+    for _ in range(500):
+        s3: dict = {}
+        for r in rows:
+            if rng.random() < 0.1:
+                continue  # a row missing from the record
+            s3[r] = None if rng.random() < 0.05 else {c: rng.choice([None, 0, 3, 2.5]) for c in S3_COLUMNS
+                                                      if rng.random() < 0.95}
+        rec = {"s3": s3 if rng.random() < 0.97 else None,
+               "derived": {f"s3.{r}.total": rng.choice([None, 7]) for r in rows if rng.random() < 0.5}}
+        want = {c: _column(rec, rows, c) for c in S3_COLUMNS}
+        assert _columns(rec, rows) == want
+        assert _columns(rec, ()) == {c: _column(rec, (), c) for c in S3_COLUMNS}

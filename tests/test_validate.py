@@ -236,3 +236,20 @@ def test_every_rule_the_code_emits_has_a_name_and_every_name_a_rule() -> None:
     assert not sorted(set(RULES) - emitted), "catalog names rules no code emits"
     assert rule_label(3) == "3 · 三 row 总计 = sum of the applicant columns"
     assert rule_label(99) == "99 · rule 99"  # an unknown number is shown as such, never as another rule's name
+
+
+def test_a_count_no_float_holds_is_a_recorded_failure_not_a_crash() -> None:
+    """A 400-digit number in 四 parses as an int; validation's float() raised out of
+    process_document (a whole batch stopped). It is now a failed document with the reason."""
+    from collector.pipeline import SourceContext, process_document
+    from tests.reportgen import render_text
+
+    text = render_text(make_record("gb2021", 2022, seed=4), mode="pipes").decode()
+    rows = [ln for ln in text.splitlines()  # 四's one row of 15 numbers
+            if ln.count("|") == 16 and all(c.strip().isdigit() for c in ln.split("|")[1:-1])]
+    assert len(rows) == 1
+    cells = rows[0].split("|")
+    cells[1] = " " + "9" * 400 + " "
+    out = process_document(text.replace(rows[0], "|".join(cells)).encode(), SourceContext(source_url="https://a.gov.cn/1"))
+    assert out.record is None and out.document["status"] == "failed"
+    assert out.document["error_code"] == "internal" and "validation: OverflowError" in out.document["error"]

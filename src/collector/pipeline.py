@@ -96,8 +96,13 @@ def process_document(data: bytes, ctx: SourceContext | None = None) -> Outcome:
     })
     if ctx.encoding and not rec.get("encoding_detected"):
         rec["encoding_detected"] = ctx.encoding
-    findings = validate_record(rec)
-    findings += ocr_findings(result.cells, findings)
+    try:
+        findings = validate_record(rec)
+        findings += ocr_findings(result.cells, findings)
+    except Exception as exc:  # noqa: BLE001 - e.g. a 400-digit count no float holds: recorded, not raised
+        row = _doc_row(data, sha, ctx, media_type=media, status="failed", error_code="internal",
+                       error=f"validation: {type(exc).__name__}: {exc}")
+        return Outcome(None, row, CollectorError(str(exc)), seconds=time.perf_counter() - started)
     rec["validation"] = [f.as_dict() for f in findings]
     row = _doc_row(data, sha, ctx, media_type=rec["media_type"], extractor=rec["extractor"],
                    report_id=rec["report_id"], report_year=rec["report_year"],

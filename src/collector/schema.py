@@ -232,3 +232,14 @@ def conform(rows: list[dict[str, Any]], schema: pa.Schema, table: str) -> pa.Tab
         if unknown:
             raise StoreError(f"{table}: unknown column(s) {sorted(unknown)} (schema {schema_version()})")
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def conform_columns(columns: dict[str, list[Any]], schema: pa.Schema, table: str) -> pa.Table:
+    """:func:`conform` for rows given as columns (a column the schema has and ``columns`` lacks is null)."""
+    import pyarrow as pa
+
+    unknown = set(columns) - set(schema.names)
+    if unknown:
+        raise StoreError(f"{table}: unknown column(s) {sorted(unknown)} (schema {schema_version()})")
+    n = len(next(iter(columns.values()))) if columns else 0
+    return pa.Table.from_pydict({name: columns.get(name, [None] * n) for name in schema.names}, schema=schema)

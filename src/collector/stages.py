@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -174,12 +174,17 @@ def chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
 def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int = 4,
                 summary: bool = False) -> RunReport:
     """Discover, fetch, parse, validate and store ``ctx.portals`` in-process: portals in parallel
-    threads, each portal's batches in order (the same stages and report as the collect flow)."""
+    threads, each portal's batches fetched in order, each batch written while the next one
+    downloads (the same stages, overlap and report as the collect flow)."""
     report = RunReport.start("collect", ctx)
     ws = Workspace.for_run(ctx)
+    opening = ThreadPoolExecutor(1, thread_name_prefix="xxgk-open")
+    # writes wait on the parse pool and the store, not on the CPU: a thread per portal is plenty
+    writing = ThreadPoolExecutor(max(1, parallel_portals), thread_name_prefix="xxgk-write")
     try:
-        if process:
-            report.opened(open_output(ws, summary=summary))
+        # the dataset opens (imports, repair) while discovery waits on the network; fetching waits for
+        # it: it skips what the crawl state says was processed, which the repair may reset
+        opened = opening.submit(open_output, ws, summary=summary) if process else None
 
         def one(portal: Portal) -> None:
             try:
@@ -188,7 +193,12 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
                 if not report.failed_step(exc, ""):
                     report.discovery_failed(portal, f"{type(exc).__name__}: {exc}")
                 return
+            if opened is not None and opened.exception() is not None:
+                return  # the dataset could not be opened: the run fails below
+            writes: list[Future[WrittenBatch]] = []
             for cands in chunks(report.discovered(portal, d), ctx.batch_size):
+                if any(w.done() and isinstance(w.exception(), StoreError) for w in writes):
+                    break  # the store failed: fetch no more for it
                 try:
                     f = fetch(ws, portal, cands)
                 except Exception as exc:  # noqa: BLE001
@@ -197,18 +207,24 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
                     continue
                 report.fetched(f)
                 if process:
-                    try:
-                        report.written(write(ws, f))
-                    except StoreError as exc:
-                        report.failed_step(exc, "")
-                        return
+                    writes.append(writing.submit(write, ws, f))
+            for w in writes:
+                try:
+                    report.written(w.result())
+                except StoreError as exc:
+                    report.failed_step(exc, "")
+                    return
 
         with ThreadPoolExecutor(max(1, parallel_portals), thread_name_prefix="xxgk-portal") as pool:
             list(pool.map(one, ctx.portals))
+        if opened is not None:
+            report.opened(opened.result())
         if summary and report.rows_written:
             report.compacted(compact(ws))
             report.summarised(summarise(ws))
     finally:
+        opening.shutdown()
+        writing.shutdown()
         report.requests = finish(ws)
     return report
 

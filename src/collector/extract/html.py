@@ -129,12 +129,18 @@ def _joined_prefix(strings: Iterator[str], limit: int) -> str:
     return "\n".join(taken)[:limit]
 
 
+# Text nodes that are not only XML whitespace, in document order (what itertext() yields, less the
+# layout whitespace between tags, dropped in C; a node of other blanks such as \xa0 still comes and is
+# stripped below). Plain strings: lxml's "smart" results would each carry a parent reference.
+_INKED_TEXT = etree.XPath(".//text()[normalize-space()]", smart_strings=False)
+
+
 def _text_prefix(el: etree._Element, limit: int) -> str:
     """``_joined_prefix(_strings(el), limit)`` in one loop (no generator layers: it runs over a
     whole page's navigation text)."""
     taken: list[str] = []
     total = -1
-    for t in el.itertext():
+    for t in _INKED_TEXT(el):
         s = t.strip()
         if s:
             taken.append(s)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import re
 import zipfile
 
 from collector.models import MediaType
@@ -112,7 +111,10 @@ def _ole_kind(data: bytes, hint: str | None) -> MediaType:
     return "doc"
 
 
-_LINE_CONTROLS = re.compile("[\r\n\t]")  # deleted (a regex: str.translate is ~150 ns a character)
+def _without_line_controls(text: str) -> str:
+    """``text`` without CR, LF and tab: three C passes (str.translate is ~150 ns a character, and a
+    regex substitution pays a match per line)."""
+    return text.replace("\n", "").replace("\t", "").replace("\r", "")
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -125,7 +127,7 @@ def _looks_like_text(data: bytes) -> bool:
             text = codecs.getincrementaldecoder(enc)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        if text and _LINE_CONTROLS.sub("", text).isprintable():  # the common case, in C
+        if text and _without_line_controls(text).isprintable():  # the common case, in C
             return True
         printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
         return printable / max(1, len(text)) > 0.95

@@ -15,6 +15,7 @@ from collector.extract.limits import ExtractLimits, check_size, guarded
 from collector.models import Document, Paragraph
 
 _PAGE_MARK = re.compile(r"^\s*[-—–－]+\s*\d{1,4}\s*[-—–－]+\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
+_PAGE_MARK_LEADS = frozenset("-—–－第")
 
 
 @guarded("text")
@@ -34,7 +35,8 @@ def str_to_document(text: str, *, encoding: str | None = None, source_url: str |
     # one line at a time (finditer, not split): a page of short lines never exists twice in memory
     for i, m in enumerate(re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text)):
         line = m.group().rstrip("\r\n")
-        if not line.strip() or _PAGE_MARK.match(line):
+        lead = line.lstrip()[:1]  # a page marker starts with a dash or 第 (\s is lstrip's whitespace)
+        if not lead or (lead in _PAGE_MARK_LEADS and _PAGE_MARK.match(line)):
             if m.end() == len(text):
                 break
             continue

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from collector.parse.labels import ENUMERATOR_NORM, S3_COLUMNS, S3_OTHER_SUBROWS, S3_STREAM_PATTERNS
 from collector.parse.normalize import has_cjk, is_blank, is_value_cell, norm_label
-from collector.parse.rows import Row
+from collector.parse.rows import SHORT, Row
 
 WIDTH = len(S3_COLUMNS)
 MAX_EXTRA = 3  # a reading may hold this many tokens more than its cells (numbers wrapped or broken)
@@ -73,13 +73,12 @@ class _Occurrence:
 
 def split_label(row: Row) -> tuple[str, list[str]]:
     """(label text, value cell texts) of a row; copies of merged cells count for labels only."""
-    last = -1
-    for i, c in enumerate(row.cells):
-        if _is_label(c.text.strip()):
-            last = i
+    texts = [c.text for c in row.cells]
+    flags = list(map(_is_label, map(str.strip, texts)))  # per cell, in C (the checks are memoised)
+    last = len(flags) - 1 - flags[::-1].index(True) if True in flags else -1  # the last label cell
     parts: list[str] = []
-    for c in row.cells[: last + 1]:
-        t = norm_label(c.text)
+    for text in texts[: last + 1]:
+        t = norm_label(text)
         if t and (not parts or parts[-1] != t):
             parts.append(t)
     values = [c.text for c in row.cells[last + 1 :] if not c.copy]
@@ -128,18 +127,32 @@ def _positional(row: Row, start: int) -> tuple[str, list[str]] | None:
     cells = [c.text for c in row.cells]
     if len(cells) < start + 1:
         return None
-    for t in cells[start + WIDTH:]:
-        if t.strip():
-            return None
-    head, vals = cells[:start], cells[start : start + WIDTH]
-    for t in head:
-        if t.strip() and is_value_cell(t):
-            return None
-    for t in vals:
-        if not is_value_cell(t):
-            return None
+    if any(map(str.strip, cells[start + WIDTH:])):  # text after the 7 columns
+        return None
+    head, vals = tuple(cells[:start]), cells[start : start + WIDTH]
+    label = joined_label(head, numbers_ok=False)
+    if label is None or not all(map(is_value_cell, vals)):
+        return None
     vals += [""] * (WIDTH - len(vals))
-    return "".join(dict.fromkeys([norm_label(t) for t in head if t.strip()])), vals
+    return label, vals
+
+
+def joined_label(texts: tuple[str, ...], numbers_ok: bool = True) -> str | None:
+    """A row's label from its label cells: their distinct normalised texts, joined ("三、本年度办理
+    结果" + "(一)予以公开"); with ``numbers_ok=False`` None when one of them is a number.
+    Memoised for short cells: the template's labels recur in every report."""
+    if sum(map(len, texts)) <= SHORT:
+        return _joined_label(texts, numbers_ok)
+    return _joined_label.__wrapped__(texts, numbers_ok)
+
+
+@lru_cache(maxsize=8192)
+def _joined_label(texts: tuple[str, ...], numbers_ok: bool) -> str | None:
+    if not numbers_ok:
+        for t in texts:
+            if t.strip() and is_value_cell(t):
+                return None
+    return "".join(dict.fromkeys([norm_label(t) for t in texts if t.strip()]))
 
 
 def _units(rows: list[Row]) -> list[_Unit]:
@@ -147,7 +160,6 @@ def _units(rows: list[Row]) -> list[_Unit]:
     text_start: int | None = None
     units: list[_Unit] = []
     for row in rows:
-        table = row.where.rsplit(" row ", 1)[0]
         if row.positional and text_start is None:
             names = [norm_label(c.text) for c in row.cells]
             if "自然人" in names and len(names) - names.index("自然人") >= WIDTH:
@@ -156,9 +168,8 @@ def _units(rows: list[Row]) -> list[_Unit]:
         if placed is not None and placed[0] and any(t.strip() for t in placed[1]):
             units.append(_Unit(placed[0], placed[1], True, row.where, row))
             continue
-        if row.from_table and table in starts:
-            s = starts[table]
-            label = "".join(dict.fromkeys(norm_label(c.text) for c in row.cells[:s] if c.text.strip()))
+        if row.from_table and starts and (s := starts.get(row.where.rsplit(" row ", 1)[0])) is not None:
+            label = joined_label(tuple([c.text for c in row.cells[:s]])) or ""
             values = ["" if c.copy else c.text for c in row.cells[s : s + WIDTH]]
             unit = _Unit(label, values, True, row.where, row, whole_label=True)
         else:
@@ -185,13 +196,29 @@ def _units(rows: list[Row]) -> list[_Unit]:
     return units
 
 
+STREAM_CACHE_CHARS = 4000  # label streams up to this long are memoised (a template's is ~600)
+
+
 def _occurrences(text: str, units: list[_Unit]) -> list[_Occurrence]:
+    """The row keywords in the label stream, each traced back to the ordinal starting its label.
+
+    Memoised on the stream and its bare 总计/合计 labels (every report printed in the template's
+    own words has the same stream); fresh :class:`_Occurrence` objects each call (they are marked
+    ``taken``)."""
+    totals = tuple((u.start, u.end) for u in units if u.values and u.label in ("总计", "合计"))
+    spans = (_occurrence_spans(text, totals) if len(text) <= STREAM_CACHE_CHARS
+             else _occurrence_spans.__wrapped__(text, totals))
+    return [_Occurrence(key, start, end) for key, start, end in spans]
+
+
+@lru_cache(maxsize=256)
+def _occurrence_spans(text: str, totals: tuple[tuple[int, int], ...]) -> tuple[tuple[str, int, int], ...]:
+    """(key, start, keyword end) of every row occurrence, in order of start (see :func:`_occurrences`)."""
     found: list[tuple[int, int, str]] = []
     for key, pat in S3_STREAM_PATTERNS:
         found += [(m.start(), m.end(), key) for m in pat.finditer(text)]
-    for u in units:  # a row labelled just 总计 / 合计
-        if u.label in ("总计", "合计") and u.values:
-            found.append((u.start, u.end, "results_total"))
+    for start, end in totals:  # a row labelled just 总计 / 合计
+        found.append((start, end, "results_total"))
     found.sort()
     out: list[_Occurrence] = []
     by_key: dict[str, list[_Occurrence]] = {}  # the same occurrences per key (the check below is per key)
@@ -210,7 +237,7 @@ def _occurrences(text: str, units: list[_Unit]) -> list[_Occurrence]:
             same.append(occ)
         prev_end = max(prev_end, kw_end)
     out.sort(key=lambda o: o.start)
-    return out
+    return tuple((o.key, o.start, o.keyword_end) for o in out)
 
 
 def s3_stream(rows: list[Row]) -> S3Stream:

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from collector.errors import NotAReport
@@ -88,21 +88,41 @@ def _get(tree: dict[str, Any], path: str) -> Any:
     return node
 
 
+Plan = tuple[Any, ...]  # a node: its keys when every child is a null leaf, else (key, child plan | None) pairs
+
+
 @cache
-def _empty_tree() -> dict[str, Any]:
+def _empty_plan() -> Plan:
+    """How to build the tree of every number field (null), from the schema once."""
     tree: dict[str, Any] = {}
     for f in number_fields():
         _set(tree, f.path, None)
-    return tree
+
+    def plan(node: dict[str, Any]) -> Plan:
+        if all(v is None for v in node.values()):
+            return tuple(node)
+        return tuple((k, None if v is None else plan(v)) for k, v in node.items())
+
+    return plan(tree)
 
 
-def _copy_tree(node: dict[str, Any]) -> dict[str, Any]:
-    return {k: _copy_tree(v) if type(v) is dict else v for k, v in node.items()}
+def _build(plan: Plan) -> dict[str, Any]:
+    if not plan or type(plan[0]) is str:
+        return dict.fromkeys(plan)  # a row of null cells, in C (a third of the instructions of a copy)
+    return {k: None if child is None else _build(child) for k, child in plan}
 
 
 def empty_numbers() -> dict[str, Any]:
-    """Every number field null (a fresh copy of a tree built once: the schema has ~330 fields)."""
-    return _copy_tree(_empty_tree())
+    """Every number field null (a fresh tree each call: the schema has ~330 fields)."""
+    return _build(_empty_plan())
+
+
+@lru_cache(maxsize=4096)
+def _slot(path: str) -> tuple[tuple[str, ...], str, bool] | None:
+    """Where a cell's value goes in the record: (parents, leaf, integer field?); None when the
+    path is no number field of the schema."""
+    field = field_index().get(path)
+    return None if field is None else (*_parts(path), field.kind == "integer")
 
 
 def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6)) -> dict[int, str | None]:
@@ -192,15 +212,14 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         for name, r in legacy.values.items():
             cells[f"legacy.{name}"] = CellValue(r.value, r.raw, r.where, r.unit)
     numbers = empty_numbers()
-    fields = field_index()
     for path, cv in cells.items():
-        field = fields.get(path)
-        if field is None:
+        slot = _slot(path)
+        if slot is None:
             continue
+        parents, leaf, integer = slot
         v = cv.value  # _set(numbers, path, v) inlined (~200 cells a record); integers as int
-        if field.kind == "integer" and isinstance(v, float) and v.is_integer():
+        if integer and isinstance(v, float) and v.is_integer():
             v = int(v)
-        parents, leaf = _parts(path)
         node = numbers
         for p in parents:
             node = node.setdefault(p, {})

@@ -9,7 +9,7 @@ keyword, so the table's own row labels ("二、上年结转…", "四、结转�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from collector.models import Document, Paragraph
@@ -67,12 +67,19 @@ class Row:
     from_table: bool
     index: int = 0
     heading: int | None = None  # set when the row is a section heading
-    texts: list[str] = field(default_factory=list)
     positional: bool = False  # text split on tabs or "|": empty cells kept, so columns line up
 
 
 def heading_number(text: str) -> int | None:
-    """Section number of a heading line, or None."""
+    """Section number of a heading line, or None.
+
+    A line whose first character after whitespace is printable ASCII ("| 行政许可 | 5 |", "12 3 0",
+    "\t| 5 |") is none: NFKC keeps that character first (at most composed with accents) and spaces
+    as spaces, and a heading starts with an ordinal or 第 — so table lines skip the normalisation
+    and the cache (each is new).
+    """
+    if "!" <= text.lstrip()[:1] <= "~":
+        return None
     return _heading_number(text) if len(text) <= SHORT else _heading_number.__wrapped__(text)
 
 
@@ -170,7 +177,7 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
                 sections.append(n)
                 rows.append(Row([Cell(text)], current, block.where, False, len(rows), heading=n))
                 continue
-            parts = split_text_line(text)
+            parts = _split_cached(text) if len(text) <= SHORT else _split_text_line(text)  # read, not changed
             if not parts:
                 continue
             rows.append(Row([Cell(t) for t in parts], current, block.where, False, len(rows),
@@ -181,13 +188,15 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
             for r, grid_row in enumerate(block.rows):
                 if conf:
                     cells = [Cell(_cell_text(t, c, conf.get((r, c)))) for c, t in enumerate(grid_row)]
-                else:
-                    cells = [Cell(_cell_text(t, c, None)) for c, t in enumerate(grid_row)]
+                else:  # _cell_text(t, c, None) inlined: a table has hundreds of cells
+                    cells = [Cell(_cell_text_cached(t, c, None) if len(t) <= SHORT else _new_cell_text(t, c, None))
+                             for c, t in enumerate(grid_row)]
                 for c in copies.get(r, ()):
                     if c < len(cells):
                         cells[c].copy = True
                 where = f"{block.where} row {r + 1}".strip()
-                texts = {s for s in map(str.strip, grid_row) if s}
+                texts = set(map(str.strip, grid_row))  # the row's distinct texts, in C
+                texts.discard("")
                 # a heading typed into a full-width table row (all three tables in one grid)
                 n = heading_number(next(iter(texts))) if len(texts) == 1 else None
                 if n is not None and (not sections or n > sections[-1]):

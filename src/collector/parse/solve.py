@@ -42,8 +42,9 @@ class Candidate:
 
     @property
     def changed(self) -> tuple[int, ...]:
-        """Cells not printed as read (a blank put back, digits split, joined or put back)."""
-        return tuple(i for i, r in enumerate(self.raw) if getattr(r, "made", False))
+        """Cells not printed as read (a blank put back, digits split, joined or put back). Only a
+        :class:`~collector.parse.rows.CellText` can be ``made``: a plain str is skipped unasked."""
+        return tuple([i for i, r in enumerate(self.raw) if type(r) is not str and getattr(r, "made", False)])
 
 
 def _splits(token: str) -> Iterator[tuple[str, str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from collector.models import CellValue
 from collector.parse.assemble import WIDTH, Reading, fit, numbers, s3_stream, split_label
@@ -44,7 +45,14 @@ def _store(out: Extracted, path: str, raw: str, where: str) -> None:
     col = getattr(raw, "col", None)
     if col is not None and " col " not in where:
         where = f"{where} col {col + 1}"
-    out.cells[path] = CellValue(p.value, str(raw).strip(), where, p.unit, getattr(raw, "conf", None))
+    # raw.strip() is an exact str for a CellText too (str(raw) first would copy it once more)
+    out.cells[path] = CellValue(p.value, raw.strip(), where, p.unit, getattr(raw, "conf", None))
+
+
+@lru_cache(maxsize=256)
+def _s3_paths(key: str) -> tuple[str, ...]:
+    """The 7 cell paths of a 三 row (built once per row key, not once per cell and report)."""
+    return tuple(f"s3.{key}.{col}" for col in S3_COLUMNS)
 
 
 def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> tuple[Extracted, list[Row]]:
@@ -65,10 +73,16 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
             warnings.append(f"三 row {key}: {got} values for {WIDTH} columns could not be placed; left blank")
     solution = solve_rows({k: v for k, v in options.items() if v}, result_rows=result_rows, width=WIDTH)
     warnings.extend(solution.warnings)
+    cells = out.cells
     for key, cand in solution.chosen.items():
         where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
-        for col, raw in zip(S3_COLUMNS, cand.raw, strict=True):
-            _store(out, f"s3.{key}.{col}", raw, where)
+        with_col = " col " not in where
+        for path, raw in zip(_s3_paths(key), cand.raw, strict=True):
+            # _store(out, path, raw, where), inlined: ~150 cells a report
+            p = parse_value(raw)
+            col = getattr(raw, "col", None)
+            cells[path] = CellValue(p.value, raw.strip(), f"{where} col {col + 1}" if col is not None and with_col
+                                    else where, p.unit, getattr(raw, "conf", None))
         out.rows_found.add(key)
     out.blank_rows = stream.labelled - set(stream.readings)
     return out, stream.leftovers

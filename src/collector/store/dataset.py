@@ -53,7 +53,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from collector.errors import ReadOnlyStore, StoreError
-from collector.schema import TableSpec, columns_kv, conform, table_specs
+from collector.schema import TableSpec, columns_kv, conform, conform_columns, table_specs
 from collector.store import commit
 from collector.store.faults import fault_point, store_error
 from collector.store.keyindex import FileKeys, KeyIndex, merge_candidates, partition_of
@@ -272,16 +272,21 @@ class Dataset:
         cols = [pc.fill_null(pc.cast(table.column(k), pa.string()), "") for k in key]
         return pc.binary_join_element_wise(*cols, "\x1f").combine_chunks()
 
-    def write_rows(self, table: str, rows: list[dict[str, Any]], *, drop_keys: set[str] | None = None) -> tuple[int, int]:
+    def write_rows(self, table: str, rows: list[dict[str, Any]] | dict[str, list[Any]], *,
+                   drop_keys: set[str] | None = None) -> tuple[int, int]:
         """Write rows to ``table`` replacing rows with the same key; returns (written, replaced).
 
-        ``drop_keys`` removes further keys everywhere (a report whose year changed on re-parse
-        moved partition: its old rows must go).
+        ``rows``: row dicts, or the same rows as columns (name -> values). ``drop_keys`` removes
+        further keys everywhere (a report whose year changed on re-parse moved partition: its old
+        rows must go).
         """
         spec = self.specs[table]
-        if not rows and not drop_keys:
+        if isinstance(rows, dict):
+            data = conform_columns(rows, spec.schema, table)
+        else:
+            data = conform(rows, spec.schema, table) if rows else spec.schema.empty_table()
+        if not data.num_rows and not drop_keys:
             return 0, 0
-        data = conform(rows, spec.schema, table) if rows else spec.schema.empty_table()
         row_keys = self._key_strings(data, spec.key).to_pylist()
         keys = set(row_keys)
         # one row per key (reports, documents): the last row of a key within the batch wins
@@ -384,13 +389,13 @@ class Dataset:
         stats carry the rows replaced and the files written.
         """
         from collector.store.rows import (
+            cell_columns,
             document_row,
-            record_to_cell_rows,
             record_to_finding_rows,
             record_to_report_row,
         )
 
-        reports, cells, findings, documents = [], [], [], []
+        reports, findings, documents = [], [], []
         drop: set[str] = set()
         latest: dict[str, tuple[int, Any]] = {}
         last_doc: dict[tuple[Any, Any], int] = {}  # documents key -> batch of its last row (last wins)
@@ -406,16 +411,18 @@ class Dataset:
                     latest[o.record["report_id"]] = (b, o)
         for b in last_doc.values():
             stats[b].rows["documents"] = stats[b].rows.get("documents", 0) + 1
+        cells: dict[str, list[Any]] = {}
         for b, o in latest.values():
             rec, run_id = o.record, getattr(o, "run_id", None)
             reports.append(record_to_report_row(rec, run_id))
-            cell_rows = record_to_cell_rows(rec, o.cells, run_id)
+            one = cell_columns([(rec, o.cells)], run_id)  # a report's cells, as columns
+            for k, v in one.items():
+                cells.setdefault(k, []).extend(v)
             finding_rows = record_to_finding_rows(rec, run_id=run_id)
-            cells.extend(cell_rows)
             findings.extend(finding_rows)
             st = stats[b].rows
             st["reports"] = st.get("reports", 0) + 1
-            st["cells"] = st.get("cells", 0) + len(cell_rows)
+            st["cells"] = st.get("cells", 0) + len(one["field"])
             st["findings"] = st.get("findings", 0) + len(finding_rows)
             drop.update(getattr(o, "superseded_ids", ()) or ())
         # a document fetched at last replaces the row that recorded its fetch failure (no sha256)

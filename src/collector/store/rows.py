@@ -6,6 +6,7 @@ it to the outcomes it stores, so an analyst can trace any row to its run (a Pref
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -50,31 +51,54 @@ def record_to_report_row(rec: dict[str, Any], run_id: str | None = None) -> dict
     return row
 
 
-def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue],
-                        run_id: str | None = None) -> list[dict[str, Any]]:
-    """One row per number field that was read or derived, with its raw text and location."""
-    out = []
-    base = {"report_id": rec["report_id"], "report_year": rec.get("report_year"),
-            "format_version": rec.get("format_version"), "document_sha256": rec.get("document_sha256"),
-            "run_id": run_id}
+def _cell_entries(rec: dict[str, Any], cells: dict[str, CellValue]) -> Iterator[tuple[Any, ...]]:
+    """(field, value, value_raw, unit, derived, location) of every number field read or derived."""
     derived = set(rec.get("derived_fields") or [])
     fields = field_index()
     for path, cv in cells.items():
         if path not in fields:
             continue
-        value = _value(rec, path)
         # a legacy figure keeps the unit it was written in (件/宗/条, 元/万元); template cells the template's
         unit = cv.unit if path.startswith("legacy.") and cv.unit else fields[path].unit
-        out.append({**base, "field": path, "column_name": to_column(path), "value": value, "value_raw": cv.raw,
-                    "unit": unit, "derived": False, "location": cv.where})
+        yield path, _value(rec, path), cv.raw, unit, False, cv.where
     for path in sorted(derived):
-        out.append({**base, "field": path, "column_name": to_column(path), "value": _value(rec, path), "value_raw": None,
-                    "unit": fields[path].unit, "derived": True, "location": "derived: sum of the 其他处理 sub-rows"})
+        yield path, _value(rec, path), None, fields[path].unit, True, "derived: sum of the 其他处理 sub-rows"
     for key, v in sorted((rec.get("derived") or {}).items()):
         if key in fields and v is not None:
-            out.append({**base, "field": key, "column_name": to_column(key), "value": float(v), "value_raw": None,
-                        "unit": fields[key].unit, "derived": True, "location": "derived: blank 总计 = sum of the row"})
-    return out
+            yield key, float(v), None, fields[key].unit, True, "derived: blank 总计 = sum of the row"
+
+
+def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue],
+                        run_id: str | None = None) -> list[dict[str, Any]]:
+    """One row per number field that was read or derived, with its raw text and location."""
+    base = {"report_id": rec["report_id"], "report_year": rec.get("report_year"),
+            "format_version": rec.get("format_version"), "document_sha256": rec.get("document_sha256"),
+            "run_id": run_id}
+    return [{**base, "field": path, "column_name": to_column(path), "value": value, "value_raw": raw, "unit": unit,
+             "derived": derived, "location": where}
+            for path, value, raw, unit, derived, where in _cell_entries(rec, cells)]
+
+
+def cell_columns(items: Iterable[tuple[dict[str, Any], dict[str, CellValue]]],
+                 run_id: str | None = None) -> dict[str, list[Any]]:
+    """The ``cells`` rows of many records as columns: what :func:`record_to_cell_rows` gives, row
+    for row, without a dict per cell (a batch holds ~200 cells per report; building and then
+    reading back 50,000 dicts cost the writing process ~2 ms per report, issue #13)."""
+    cols: dict[str, list[Any]] = {k: [] for k in ("report_id", "report_year", "format_version", "document_sha256",
+                                                  "run_id", "field", "column_name", "value", "value_raw", "unit",
+                                                  "derived", "location")}
+    per_row = [cols[k] for k in ("field", "value", "value_raw", "unit", "derived", "location")]
+    for rec, cells in items:
+        entries = list(_cell_entries(rec, cells))
+        for col, values in zip(per_row, zip(*entries, strict=True) if entries else [()] * 6, strict=True):
+            col.extend(values)
+        cols["column_name"].extend(map(to_column, cols["field"][len(cols["column_name"]):]))
+        n = len(entries)
+        for k, v in (("report_id", rec["report_id"]), ("report_year", rec.get("report_year")),
+                     ("format_version", rec.get("format_version")), ("document_sha256", rec.get("document_sha256")),
+                     ("run_id", run_id)):
+            cols[k].extend([v] * n)
+    return cols
 
 
 def _value(rec: dict[str, Any], path: str) -> float | None:

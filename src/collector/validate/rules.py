@@ -86,19 +86,46 @@ def _column(rec: dict[str, Any], rows: Sequence[str], col: str) -> list[Any]:
     return out
 
 
+def _columns(rec: dict[str, Any], rows: Sequence[str]) -> dict[str, list[Any]]:
+    """``{col: _column(rec, rows, col)}`` for all seven columns, each row read once (the table
+    transposed by zip, in C)."""
+    s3 = rec.get("s3")
+    if not isinstance(s3, dict):
+        s3 = {}
+    table = []
+    for r in rows:
+        node = s3.get(r)
+        table.append([node.get(c) for c in S3_COLUMNS] if isinstance(node, dict) else _NO_CELLS)
+    if not table:
+        return {c: [] for c in S3_COLUMNS}
+    out = {c: list(col) for c, col in zip(S3_COLUMNS, zip(*table, strict=True), strict=True)}
+    total = out["total"]
+    if None in total:
+        derived = rec.get("derived") or {}
+        out["total"] = [derived.get(f"s3.{r}.total") if v is None else v for r, v in zip(rows, total, strict=True)]
+    return out
+
+
+_NO_CELLS = [None] * len(S3_COLUMNS)
+
+
 def rule1_balance(rec: dict[str, Any]) -> list[Finding]:
     """三 per column: 一 + 二 == 三(七) + 四 (printed in the table header)."""
     out = []
+    columns = _columns(rec, _BALANCE_ROWS)
     for col in S3_COLUMNS:
-        paths = [f"s3.{r}.{col}" for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
-        vals = [_cell(rec, p.split(".")[1], col) for p in paths]
-        if all(v is None for v in vals) or (vals[2] is None and vals[3] is None):
+        vals = columns[col]
+        if vals[2] is None and vals[3] is None:  # (all four blank is a case of it)
             continue
         left, right = _sum(vals[:2]), _sum(vals[2:])
         if left != right:
+            paths = [f"s3.{r}.{col}" for r in _BALANCE_ROWS]
             out.append(Finding(1, "error", f"三 {col}: 本年新收 {_fmt(vals[0])} + 上年结转 {_fmt(vals[1])} = {left} "
                                            f"≠ 总计 {_fmt(vals[2])} + 结转下年 {_fmt(vals[3])} = {right}", paths))
     return out
+
+
+_BALANCE_ROWS = ("new_received", "carried_over_in", "results_total", "carried_over_out")
 
 
 def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
@@ -106,10 +133,13 @@ def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
     keeps the other era's 其他处理 rows, see ``format_deviations``)."""
     rows = s3_result_rows(rec)
     out = []
-    row_present = any(_get(rec, f"s3.results_total.{c}") is not None for c in S3_COLUMNS)
-    for col in S3_COLUMNS:
-        total = _get(rec, f"s3.results_total.{col}")
-        vals = _column(rec, rows, col)
+    s3 = rec.get("s3")
+    node = s3.get("results_total") if isinstance(s3, dict) else None
+    totals = [node.get(c) for c in S3_COLUMNS] if isinstance(node, dict) else [None] * len(S3_COLUMNS)
+    row_present = any(t is not None for t in totals)
+    columns = _columns(rec, rows)
+    for col, total in zip(S3_COLUMNS, totals, strict=True):
+        vals = columns[col]
         if total is None:
             if row_present and any(v is not None for v in vals):
                 out.append(Finding(2, "info", f"三 {col}: （七）总计 blank; derived {_sum(vals)}", [f"s3.results_total.{col}"]))
@@ -120,19 +150,23 @@ def rule2_results_total(rec: dict[str, Any]) -> list[Finding]:
     return out
 
 
+_APPLICANT_COLUMNS = S3_COLUMNS[:-1]
+
+
 def rule3_row_totals(rec: dict[str, Any]) -> list[Finding]:
     """三 per row: 总计 == sum of the six applicant columns, when 总计 is filled."""
     out = []
     for row, cols in (rec.get("s3") or {}).items():
         if not isinstance(cols, dict):
             continue
-        total = cols.get("total")
-        parts = [cols.get(c) for c in S3_COLUMNS[:-1]]
-        if total is None:
-            if any(p is not None for p in parts):
-                out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+        parts = [cols.get(c) for c in _APPLICANT_COLUMNS]
+        if parts.count(None) == len(parts):  # no applicant column filled: nothing to check or derive
             continue
-        if any(p is not None for p in parts) and total != _sum(parts):
+        total = cols.get("total")
+        if total is None:
+            out.append(Finding(3, "info", f"三 {row}: 总计 blank; derived {_sum(parts)}", [f"s3.{row}.total"]))
+            continue
+        if total != _sum(parts):
             out.append(Finding(3, "error", f"三 {row}: 总计 {total} ≠ sum of applicant columns {_sum(parts)}",
                                [f"s3.{row}.{c}" for c in S3_COLUMNS]))
     return out
@@ -152,8 +186,10 @@ def rule4_counts(rec: dict[str, Any]) -> list[Finding]:
 def rule5_s4_totals(rec: dict[str, Any]) -> list[Finding]:
     """四 per block: 总计 == 维持 + 纠正 + 其他 + 尚未审结."""
     out = []
+    s4 = rec.get("s4")
     for b in S4_BLOCKS:
-        vals = [_get(rec, f"s4.{b}.{c}") for c in S4_COLUMNS]
+        node = s4.get(b) if isinstance(s4, dict) else None  # _get(rec, f"s4.{b}.{c}") per column, unbuilt
+        vals = [node.get(c) for c in S4_COLUMNS] if isinstance(node, dict) else [None] * len(S4_COLUMNS)
         if vals[-1] is None:
             continue
         if vals[-1] != _sum(vals[:-1]):
@@ -169,8 +205,13 @@ def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
     （六）其他处理 row) was read as printed and listed in ``format_deviations``: a warning, not an error.
     """
     fmt = rec.get("format_version")
-    subs = [f"s3.{r}.{c}" for r in S3_OTHER_SUBROWS for c in S3_COLUMNS]
-    filled = [p for p in subs if _get(rec, p) is not None]
+    subs = [p for _, _, p in _OTHER_SUBROW_CELLS]
+    s3 = rec.get("s3")
+    filled = []
+    for row, col, path in _OTHER_SUBROW_CELLS:  # [p for p in subs if _get(rec, p) is not None], unsplit
+        node = s3.get(row) if isinstance(s3, dict) else None
+        if isinstance(node, dict) and node.get(col) is not None:
+            filled.append(path)
     devs = rec.get("format_deviations") or ()
     if fmt == "gb2021" and "s3.single_other_handling_row" in devs:
         return [Finding(6, "warning", "gb2021 report whose 三 prints the gb2019 single （六）其他处理 row "
@@ -184,6 +225,9 @@ def rule6_other_rows(rec: dict[str, Any]) -> list[Finding]:
     if fmt == "gb2021" and not filled and _get(rec, "s3.new_received.total") is not None:
         return [Finding(6, "error", "gb2021 record lacks the three 其他处理 sub-rows (not read or not in the table)", subs)]
     return []
+
+
+_OTHER_SUBROW_CELLS = tuple((r, c, f"s3.{r}.{c}") for r in S3_OTHER_SUBROWS for c in S3_COLUMNS)
 
 
 def rule7_s2_values(rec: dict[str, Any]) -> list[Finding]:
@@ -310,7 +354,7 @@ S2_CAPS: dict[str, float] = {   # field suffix -> cap (counts of documents, item
 
 def _requests_handled(rec: dict[str, Any]) -> int | float | None:
     """The report's own total of requests: 一 + 二 (= 三(七) + 四 when the table balances)."""
-    totals = [_cell(rec, r, "total") for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+    totals = _column(rec, _BALANCE_ROWS, "total")
     left = None if totals[0] is None and totals[1] is None else (totals[0] or 0) + (totals[1] or 0)
     right = None if totals[2] is None and totals[3] is None else (totals[2] or 0) + (totals[3] or 0)
     known = [v for v in (left, right) if v is not None]
@@ -322,15 +366,19 @@ def rule17_plausible(rec: dict[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     handled = _requests_handled(rec)
     for row, cols in (rec.get("s3") or {}).items():
+        filled = [v for v in (cols or {}).values() if v is not None]
+        if not filled or (max(map(abs, filled)) < S3_CELL_CAP
+                          and (handled is None or row in _BALANCE_ROWS or max(filled) <= handled)):
+            continue  # no value of the row can fire (the common case: checked in C)
         for col, v in (cols or {}).items():
             if v is None:
                 continue
-            p = f"s3.{row}.{col}"
             if abs(v) >= S3_CELL_CAP:
+                p = f"s3.{row}.{col}"
                 out.append(Finding(17, "warning", f"{p} = {v:g}: implausible for a count of requests "
                                                   f"(≥ {S3_CELL_CAP:,}); a number picked up from the page?", [p]))
-            elif (handled is not None and row not in ("new_received", "carried_over_in", "results_total",
-                                                      "carried_over_out") and v > handled):
+            elif handled is not None and row not in _BALANCE_ROWS and v > handled:
+                p = f"s3.{row}.{col}"
                 out.append(Finding(17, "warning", f"{p} = {v:g} is more than all the requests the report handled "
                                                   f"({handled:g})", [p]))
     limit = S4_PER_REQUEST * handled + S4_SLACK if handled is not None else None
