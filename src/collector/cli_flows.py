@@ -167,8 +167,7 @@ def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ())
     whatever the server subprocess writes during shutdown; here it is started explicitly with its
     output sent to ``prefect-api.log`` and stopped after the run's logs and events are drained.
     ``preload``: modules (the flows) imported while the server process starts, in a thread — the
-    main thread only waits on the subprocess meanwhile (~1.5 s of a command's ~10 s start on this
-    machine). Yields the API URL.
+    main thread only waits on the subprocess meanwhile, so the two overlap. Yields the API URL.
     """
     from prefect.settings import get_current_settings
 
