@@ -415,14 +415,13 @@ class Dataset:
         for b, o in latest.values():
             rec, run_id = o.record, getattr(o, "run_id", None)
             reports.append(record_to_report_row(rec, run_id))
-            one = cell_columns([(rec, o.cells)], run_id)  # a report's cells, as columns
-            for k, v in one.items():
-                cells.setdefault(k, []).extend(v)
+            before = len(cells.get("field", ()))
+            cell_columns([(rec, o.cells)], run_id, into=cells)  # each report with its own run id
             finding_rows = record_to_finding_rows(rec, run_id=run_id)
             findings.extend(finding_rows)
             st = stats[b].rows
             st["reports"] = st.get("reports", 0) + 1
-            st["cells"] = st.get("cells", 0) + len(one["field"])
+            st["cells"] = st.get("cells", 0) + len(cells["field"]) - before
             st["findings"] = st.get("findings", 0) + len(finding_rows)
             drop.update(getattr(o, "superseded_ids", ()) or ())
         # a document fetched at last replaces the row that recorded its fetch failure (no sha256)

@@ -79,14 +79,19 @@ def record_to_cell_rows(rec: dict[str, Any], cells: dict[str, CellValue],
             for path, value, raw, unit, derived, where in _cell_entries(rec, cells)]
 
 
-def cell_columns(items: Iterable[tuple[dict[str, Any], dict[str, CellValue]]],
-                 run_id: str | None = None) -> dict[str, list[Any]]:
+CELL_COLUMNS = ("report_id", "report_year", "format_version", "document_sha256", "run_id", "field", "column_name",
+                "value", "value_raw", "unit", "derived", "location")
+
+
+def cell_columns(items: Iterable[tuple[dict[str, Any], dict[str, CellValue]]], run_id: str | None = None,
+                 into: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
     """The ``cells`` rows of many records as columns: what :func:`record_to_cell_rows` gives, row
     for row, without a dict per cell (a batch holds ~200 cells per report; building and then
-    reading back 50,000 dicts cost the writing process ~2 ms per report, issue #13)."""
-    cols: dict[str, list[Any]] = {k: [] for k in ("report_id", "report_year", "format_version", "document_sha256",
-                                                  "run_id", "field", "column_name", "value", "value_raw", "unit",
-                                                  "derived", "location")}
+    reading back 50,000 dicts cost the writing process ~2 ms per report, issue #13).
+    ``into``: columns to append to (a batch's, report by report), returned."""
+    cols = into if into is not None else {}
+    for k in CELL_COLUMNS:
+        cols.setdefault(k, [])
     per_row = [cols[k] for k in ("field", "value", "value_raw", "unit", "derived", "location")]
     for rec, cells in items:
         entries = list(_cell_entries(rec, cells))
