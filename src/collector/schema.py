@@ -228,9 +228,7 @@ def conform(rows: list[dict[str, Any]], schema: pa.Schema, table: str) -> pa.Tab
 
     names = set(schema.names)
     for row in rows:
-        unknown = set(row) - names
-        if unknown:
-            raise StoreError(f"{table}: unknown column(s) {sorted(unknown)} (schema {schema_version()})")
+        _refuse_unknown(set(row) - names, table)
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -238,8 +236,11 @@ def conform_columns(columns: dict[str, list[Any]], schema: pa.Schema, table: str
     """:func:`conform` for rows given as columns (a column the schema has and ``columns`` lacks is null)."""
     import pyarrow as pa
 
-    unknown = set(columns) - set(schema.names)
-    if unknown:
-        raise StoreError(f"{table}: unknown column(s) {sorted(unknown)} (schema {schema_version()})")
+    _refuse_unknown(set(columns) - set(schema.names), table)
     n = len(next(iter(columns.values()))) if columns else 0
     return pa.Table.from_pydict({name: columns.get(name, [None] * n) for name in schema.names}, schema=schema)
+
+
+def _refuse_unknown(unknown: set[str], table: str) -> None:
+    if unknown:
+        raise StoreError(f"{table}: unknown column(s) {sorted(unknown)} (schema {schema_version()})")
