@@ -5,6 +5,7 @@ each table directory once. The data and the documentation read back exactly as b
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from collector.pipeline import Outcome, SourceContext, process_document
 from collector.schema import TABLES, columns_kv, schema_version, table_specs
 from collector.store.dataset import Dataset
-from collector.store.fileformat import DICTIONARY_TABLES, file_format
+from collector.store.fileformat import DICTIONARY_TABLES, SMALL_FILE_ROWS, file_format
 from tests.reportgen import make_record, render_html
 
 
@@ -126,3 +127,42 @@ def test_a_write_lists_the_root_a_bounded_number_of_times(tmp_path: Path) -> Non
     # four table directories + the pending commits; publishing lists none
     assert counting.listings <= 5, counting.listings  # main before this change: 28
     assert Dataset(tmp_path / "out", repair=False).read("reports").num_rows == 6
+
+
+def test_small_files_snappy_larger_ones_zstd(written: Path, tmp_path: Path) -> None:
+    """A batch's few-row files skip zstd (their footer outweighs their pages); merged files get it."""
+    codecs = {}
+    for name in TABLES:
+        for f in _files(written, name):
+            md = pq.read_metadata(f)
+            codecs[name, md.num_rows >= SMALL_FILE_ROWS] = {md.row_group(0).column(i).compression
+                                                           for i in range(md.num_columns)}
+    assert codecs[("reports", False)] == {"SNAPPY"} and codecs[("cells", True)] == {"ZSTD"}
+    # a compaction's merged file is zstd and reads back the rows of the small files it replaced
+    ds = Dataset(tmp_path / "out")
+    for i in range(0, 2 * SMALL_FILE_ROWS, 16):
+        ds.write([copy.copy(o) for o in _many(16, i)])
+    before = ds.read("reports").sort_by("report_id")
+    assert ds.compact() > 0
+    files = _files(tmp_path / "out", "reports")
+    assert len(files) == 1 and pq.read_metadata(files[0]).row_group(0).column(0).compression == "ZSTD"
+    assert ds.read("reports").sort_by("report_id").equals(before)
+
+
+def _many(n: int, start: int) -> list[Outcome]:
+    """``n`` distinct reports of one year cloned from one parsed template (cheap)."""
+    t = _template()
+    out = []
+    for i in range(start, start + n):
+        rec = copy.deepcopy(t.record)
+        assert rec is not None
+        url = f"https://m.gov.cn/{i}.html"
+        rec.update(report_id=f"{i:032x}", source_url=url, canonical_url=url, document_sha256=f"{i:064x}")
+        out.append(Outcome(rec, dict(t.document, source_url=url, document_sha256=f"{i:064x}",
+                                     report_id=rec["report_id"]), None, t.cells))
+    return out
+
+
+@functools.cache
+def _template() -> Outcome:
+    return _outcomes(1)[0]

@@ -108,7 +108,7 @@ class Txn:
         fault_point("stage")
         makedirs(self.fs, path.rsplit("/", 1)[0])
         with self.fs.open_output_stream(path) as out, \
-                pq.ParquetWriter(out, fmt.schema, **fmt.writer_options()) as w:
+                pq.ParquetWriter(out, fmt.schema, **fmt.writer_options(table.num_rows)) as w:
             w.write_table(table)
             w.add_key_value_metadata(fmt.footer)
         if self.fsync and self.local:
