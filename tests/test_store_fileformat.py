@@ -166,3 +166,9 @@ def _many(n: int, start: int) -> list[Outcome]:
 @functools.cache
 def _template() -> Outcome:
     return _outcomes(1)[0]
+
+
+def test_the_commit_log_records_each_file_s_size(written: Path) -> None:
+    """The size comes from the bytes written (no stat, a HEAD request on S3) and is the file's."""
+    added = [a for f in (written / "_store" / "log").glob("*.json") for a in json.loads(f.read_text())["add"]]
+    assert added and all((written / a["path"]).stat().st_size == a["bytes"] for a in added)

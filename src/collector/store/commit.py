@@ -107,13 +107,13 @@ class Txn:
         path = f"{self.root}/{staged}"
         fault_point("stage")
         makedirs(self.fs, path.rsplit("/", 1)[0])
-        with self.fs.open_output_stream(path) as out, \
-                pq.ParquetWriter(out, fmt.schema, **fmt.writer_options(table.num_rows)) as w:
-            w.write_table(table)
-            w.add_key_value_metadata(fmt.footer)
+        with self.fs.open_output_stream(path) as out:
+            with pq.ParquetWriter(out, fmt.schema, **fmt.writer_options(table.num_rows)) as w:
+                w.write_table(table)
+                w.add_key_value_metadata(fmt.footer)
+            size = out.tell()  # the file's size, without asking the filesystem (a HEAD request on S3)
         if self.fsync and self.local:
             _fsync(path)
-        size = self.fs.get_file_info(path).size or 0
         added = Added(rel, staged, table.num_rows, size)
         self.adds[rel] = added
         return added
