@@ -15,12 +15,17 @@ from collector.models import CellValue
 from collector.schema import field_index, number_fields, to_column
 
 
-def _flatten(prefix: str, node: Any, out: dict[str, Any]) -> None:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            _flatten(f"{prefix}__{k}" if prefix else k, v, out)
-    else:
-        out[prefix] = node
+def _flatten(prefix: str, node: dict[str, Any], out: dict[str, Any], skip: str | None = None) -> None:
+    """``node``'s leaves into ``out`` under their column names: ``prefix`` and the key path joined
+    by ``__``, a dot inside a key too (``derived["s3.granted.total"]``); ``skip``: a key left out."""
+    for k, v in node.items():
+        if k == skip:
+            continue
+        name = prefix + k.replace(".", "__")
+        if isinstance(v, dict):
+            _flatten(name + "__", v, out)
+        else:
+            out[name] = v
 
 
 def document_row(doc: dict[str, Any], run_id: str | None = None) -> dict[str, Any]:
@@ -35,12 +40,8 @@ def record_to_report_row(rec: dict[str, Any], run_id: str | None = None) -> dict
     ``derived`` keys are dotted paths themselves (``derived["s3.granted.total"]`` ->
     ``derived__s3__granted__total``).
     """
-    flat: dict[str, Any] = {}
-    for key, value in rec.items():
-        if key == "validation":
-            continue
-        _flatten(key, value, flat)
-    row = {to_column(k): v for k, v in flat.items()}
+    row: dict[str, Any] = {}
+    _flatten("", rec, row, skip="validation")
     findings = rec.get("validation") or []
     row["validation__errors"] = sum(1 for f in findings if f.get("severity") == "error")
     row["validation__warnings"] = sum(1 for f in findings if f.get("severity") == "warning")
