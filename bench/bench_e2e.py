@@ -9,9 +9,10 @@ a DOC attachment costs a LibreOffice start, which would swamp what is compared h
   runs), politeness off. The client (the flow-run process) and the embedded API (its server
   subprocess) are measured separately; the API's start is not counted in the flow's wall time.
   Orchestration share = (flow wall - time covered by at least one library call) / flow wall.
-  ``prefect_floor_seconds``: the same task graph (a discover task per portal, a fetch and a write
+  ``prefect_floor_seconds``: the same task graph (a discover task per portal, a collect-batch
   task per batch, the open / compact / summarise / finish tasks) with empty tasks, run right after
-  on the same API — what Prefect alone costs for a run of this shape.
+  on the same API — what Prefect alone costs for a run of this shape. ``summary_seconds``: the
+  dataset summary (``OUT/summary.html``) every flow run ends with; the other two make none.
 * ``library`` — ``collector.collect`` called directly (the same fetch, parse and store,
   on one event loop, no Prefect), politeness off.
 * ``library_one_process`` — the library path again with ``XXGK_PARSE_WORKERS=1`` (parsing in the
@@ -154,6 +155,8 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
                     "cpu_seconds_in_run": round(sum(v for k, v in in_run.items() if k != os.getpid()), 2),
                     "where": "embedded" if "127.0.0.1" in api else "configured server"},
             "prefect_floor_seconds": floor,
+            # the dataset summary the flow ends with (the library path and the bare parse make none)
+            "summary_seconds": round(span[1] - span[0], 2) if (span := (s.get("dataset") or {}).get("span")) else None,
             "task_graph": {"portals": len(batches), "batches": sum(batches)},
             "orchestration_share": round((wall - busy) / wall, 3),
             "library_summed_seconds": round(sum(b - a for a, b in spans), 2), "task_calls": len(spans)}
@@ -176,12 +179,8 @@ def _floor_flow() -> Any:
     def discover(batches: int) -> int:
         return batches
 
-    @task(name="fetch-batch", **opts)
-    def fetch_batch(i: int) -> int:
-        return i
-
-    @task(name="write-batch", **opts)
-    def write_batch(i: int) -> int:
+    @task(name="collect-batch", **opts)
+    def collect_batch(i: int) -> int:
         return i
 
     @task(name="end", **opts)
@@ -194,8 +193,8 @@ def _floor_flow() -> Any:
         for fut in as_completed([discover.submit(n) for n in batches]):
             prev = None
             for i in range(fut.result()):
-                prev = fetch_batch.submit(i, wait_for=[allow_failure(prev)] if prev else None)
-                writes.append(write_batch.submit(prev))
+                prev = collect_batch.submit(i, wait_for=[allow_failure(prev)] if prev else None)
+                writes.append(prev)
         [w.result() for w in writes]
         opened.result()
         for _ in range(3):  # compact, summarise, finish
@@ -275,6 +274,7 @@ def run_scale(scale: int, tmp: Path, env: dict[str, str]) -> dict[str, Any]:
            "load_average": {"before": [round(x, 2) for x in load_before],
                             "after": [round(x, 2) for x in os.getloadavg()]}}
     print(f"scale {scale:2d}: flow {flow['wall_seconds']:6.1f}s ({flow['reports_per_s']:5.1f}/s, "
+          f"summary {flow['summary_seconds']}s, "
           f"client {flow['client']['cpu_seconds']:.1f} CPU s / {flow['client']['peak_rss_mb']:.0f} MB, "
           f"API {flow['api']['cpu_seconds']:.1f} CPU s / {flow['api']['peak_rss_mb']:.0f} MB)  "
           f"library {library['wall_seconds']:6.1f}s ({library['reports_per_s']:5.1f}/s, "
