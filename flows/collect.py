@@ -47,7 +47,7 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         polite: Honour each portal's rate limit and robots.txt; turn off only against the simulator.
         fetch: Fetcher settings overriding the defaults, e.g. {"read_timeout": 30, "retries": 2}
             (collector.fetch.FetchSettings).
-        batch_size: Report pages per fetch task and per parse-and-write task.
+        batch_size: Report pages per collect-batch task (fetched, then parsed and written).
         compact: At the end of the run, merge the partitions left with many small Parquet files (8 or more;
             writes already merge files tier by tier, so a partition never holds more than a few dozen).
     """
