@@ -151,25 +151,3 @@ def test_flow_runs_on_the_embedded_api_send_no_heartbeats() -> None:
         assert get_current_settings().flows.heartbeat_frequency is None
     assert embedded_client_settings({"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"}) == {}
     assert embedded_client_settings({"PREFECT_RUNNER_HEARTBEAT_FREQUENCY": "60"}) == {}
-
-
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="per-thread priorities are read from /proc")
-def test_embedded_api_runs_below_the_parse_workers_every_thread_of_it() -> None:
-    """The embedded API records task runs from events in the background: lowered, it yields the CPU to
-    the parse workers. Linux nice is per thread, so every thread that exists is lowered, not just the first."""
-    from collector.cli_flows import lower_priority
-
-    code = "import threading, time; threading.Thread(target=time.sleep, args=(30,)).start(); print(1, flush=True); time.sleep(30)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "1"
-        tids = [int(t) for t in os.listdir(f"/proc/{proc.pid}/task")]
-        base = os.getpriority(os.PRIO_PROCESS, proc.pid)
-        assert len(tids) == 2
-        lower_priority(proc.pid, 5)
-        assert [os.getpriority(os.PRIO_PROCESS, t) for t in tids] == [min(19, base + 5)] * 2
-        lower_priority(proc.pid, 0)  # XXGK_API_NICE=0: left alone
-        assert [os.getpriority(os.PRIO_PROCESS, t) for t in tids] == [min(19, base + 5)] * 2
-    finally:
-        proc.kill()
-        proc.wait()

@@ -116,27 +116,6 @@ EMBEDDED_API_ENV = {
 }
 
 
-# The embedded API's niceness (``XXGK_API_NICE``). Task runs are recorded from events the API consumes
-# in the background, so nothing waits on that work while the run goes on; at equal priority it took
-# ~2-3 CPU-seconds of a collect at scale 4 from the parse workers on 2 cores (issue #13). Lowered
-# after start-up: creating and migrating the database is on the command's critical path.
-API_NICE = 10
-
-
-def lower_priority(pid: int, nice: int) -> None:
-    """Lower the priority of every thread of process ``pid`` by ``nice`` (Linux nice is per thread;
-    threads created later inherit it from their creator). Best effort: not where unsupported."""
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        tids = [pid]
-    for tid in tids:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-
-
 def embedded_client_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Client settings for flow runs on the embedded API: no flow-run heartbeats.
 
@@ -212,8 +191,6 @@ def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ())
     warm.start()  # while the server starts (seconds), not at the first flow run
     with _fds_to(log), _environ(EMBEDDED_API_ENV):
         server.start()
-    if server.server_process is not None:
-        lower_priority(server.server_process.pid, int(os.environ.get("XXGK_API_NICE", API_NICE)))
     warm.join()
     try:
         with temporary_settings(updates=embedded_client_settings()):
