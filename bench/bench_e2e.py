@@ -128,10 +128,10 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
     import psutil
     from flows.collect import collect_flow
 
-    from collector.cli_flows import embedded_api
+    from collector.cli_flows import PRELOAD, embedded_api
 
     t_api = time.perf_counter()
-    with embedded_api() as api:
+    with embedded_api(preload=PRELOAD) as api:  # as `xxgk collect` starts it
         api_start = time.perf_counter() - t_api
         api_pids = [c.pid for c in psutil.Process().children(recursive=True)]
         cpu0 = {pid: _cpu(pid) for pid in [os.getpid(), *api_pids]}

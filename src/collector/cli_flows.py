@@ -47,13 +47,21 @@ def _error(msg: str) -> None:
     STDERR.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
 
 
+# Imported while the embedded API's server starts (seconds in which this process only waits): the
+# flows, and what a run needs later — the store (pyarrow; and pandas, which pyarrow imports on its
+# first array built from a list, ~0.5 s) and the summary every run ends with (Altair, DuckDB).
+# Imported in the run instead, they held the GIL while discovery parsed the listing pages (issue #13).
+PRELOAD = ("flows.backfill", "flows.collect", "flows.reparse", "collector.store.dataset", "pandas",
+           "collector.summary")
+
+
 @contextmanager
 def _prefect() -> Iterator[Any]:
     """Quiet Prefect, import the flows, and hold an API (configured server or embedded) for the block."""
     from flows.env import quiet_env
 
     quiet_env()
-    with embedded_api(preload=("flows.backfill", "flows.collect", "flows.reparse")):
+    with embedded_api(preload=PRELOAD):
         from flows.backfill import backfill_flow
         from flows.collect import collect_flow
         from flows.reparse import reparse_flow
@@ -195,7 +203,8 @@ def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ())
 
     def warm_up() -> None:
         for name in preload:
-            importlib.import_module(name)
+            with contextlib.suppress(ImportError):  # an optional one (pandas): its user imports it, or not
+                importlib.import_module(name)
         _build_prefect_models()
 
     warm = threading.Thread(target=warm_up, name="xxgk-prefect-warm-up", daemon=True)
