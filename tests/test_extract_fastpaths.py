@@ -192,3 +192,97 @@ def test_text_lines_equal_the_page_marker_regex_on_every_line() -> None:
         if not want:
             continue
         assert [(b.text, b.where) for b in text_document(text).blocks] == want
+
+
+# ---- round 3 (issue #13) ---------------------------------------------------------------------------
+
+
+def _old_table_to_grid(table: etree._Element) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """table_to_grid before round 3 (the reference): every child's tag compared in Python."""
+    from collector.extract.html import _span
+
+    rows = []
+    for child in table:
+        trs = [child] if child.tag == "tr" else [c for c in child if c.tag == "tr"] \
+            if child.tag in ("thead", "tbody", "tfoot") else []
+        for tr in trs:
+            rows.append([(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
+                         for td in tr if td.tag in ("td", "th")])
+    grid = grid_from_spans(rows)
+    return grid.rows, grid.copies
+
+
+def test_table_cells_filtered_by_lxml_equal_the_tag_loop() -> None:
+    """Rows under thead/tbody/tfoot, comments and other elements between cells (a parser that keeps
+    comments), spans of every kind, rows without cells: the cells lxml's tag filter yields give the
+    grid the per-child tag check gave."""
+    from collector.extract.html import _cells, _own_rows
+
+    rng = random.Random(23)
+    cells = ["<td>1</td>", "<th>标题</th>", "<td colspan=2>a</td>", "<td rowspan=2>b</td>", "<td rowspan=x>c</td>",
+             "<td colspan=0>d</td>", "<!-- note -->", "<div>e</div>", "<td><p>f</p></td>", "<td> 3 <br>4</td>"]
+    for _ in range(400):
+        rows = ["<tr>" + "".join(rng.choice(cells) for _ in range(rng.randint(0, 5))) + "</tr>"
+                for _ in range(rng.randint(0, 5))]
+        wrap = rng.choice(["{}", "<tbody>{}</tbody>", "<thead>{}</thead><tbody>{}</tbody>", "{}<tfoot>{}</tfoot>"])
+        html = "<table>" + wrap.replace("{}", "".join(rows), 1).replace("{}", "".join(rows[:2])) + "</table>"
+        table = etree.fromstring(html, etree.HTMLParser()).find(".//table")
+        if table is None:
+            continue
+        want = _old_table_to_grid(table)
+        for got in (table_to_grid(table, "t"), table_to_grid(table, "t", own_rows=_own_rows(table)),
+                    table_to_grid(table, "t", cell_rows=[_cells(tr) for tr in _own_rows(table)])):
+            assert (got.rows, got.copies) == want, html
+
+
+def test_body_choice_with_memoised_class_ranks_equals_the_split_loop() -> None:
+    """The article container found with the class names' ranks memoised per class attribute is the
+    one the per-element split found (duplicate names, unicode whitespace, several candidates)."""
+    from collector.extract.html import _CLASS_RANKS, _find_body
+
+    rng = random.Random(29)
+    names = ["TRS_Editor", "trs_editor_view", "content", "article", "MsoNormal", "x", "TRS_Editor\u3000content"]
+    for _ in range(300):
+        divs = []
+        for i in range(rng.randint(1, 6)):
+            cls = " ".join(rng.choice(names) for _ in range(rng.randint(0, 3)))
+            text = "报告正文" * rng.choice([10, 60, 100])
+            divs.append(f'<div class="{cls}" id="{rng.choice(["zoom", "a", "content"])}">{i}{text}</div>')
+        root = etree.fromstring("<html><body>" + "".join(divs) + "</body></html>", etree.HTMLParser())
+        want_found: dict[int, list] = {}
+        for el in root.iter(etree.Element):
+            for c in (el.get("class") or "").split():
+                if (rank := _CLASS_RANKS.get(c)) is not None:
+                    want_found.setdefault(rank, []).append(el)
+        got = _find_body(root)
+        if want_found and not any(c.get("id") in ("zoom", "content") for c in root.iter("div")):
+            best = None
+            for rank in sorted(want_found):
+                size, el = max(((len("".join(t.itertext())), t) for t in want_found[rank]), key=lambda x: x[0])
+                if size > 200:
+                    best = el
+                    break
+            assert got is (best if best is not None else root.find("body"))
+
+
+def test_utf8_byte_check_never_passes_a_page_with_control_characters() -> None:
+    """A UTF-8 page is spared the check of its decoded text only when its bytes cannot decode to a
+    control character; the page decode_page returns is the one strip_controls gave either way."""
+    from collector.extract.charset import _decode, decode_page, utf8_clean
+
+    rng = random.Random(37)
+    pieces = [b"<p>", "报告".encode(), b"\t\n\r", b"\x0c", b"\x1b[2J", b"\x7f", "\x85".encode(), "\xa0".encode(),
+              "\ufffe".encode(), "\uffff".encode(), "\ufffd".encode(), b"\xc2", b"\xef\xbf", b"\xff", b"\x00",
+              b"\xef\xbb\xbf", b"&#1;"]
+    seen = {True: 0, False: 0}
+    for _ in range(3000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        for data in (body, b"\xef\xbb\xbf" + body):
+            clean = utf8_clean(data)
+            seen[clean] += 1
+            if clean:
+                assert not has_controls(data.decode("utf-8", "replace")), data
+            text, enc = _decode(data, "text/html; charset=utf-8")
+            assert decode_page(data, "text/html; charset=utf-8") == (strip_controls(text), enc), data
+            assert decode_page(data) == (strip_controls(_decode(data, None)[0]), _decode(data, None)[1]), data
+    assert seen[True] > 100 and seen[False] > 100
