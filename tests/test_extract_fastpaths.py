@@ -235,34 +235,61 @@ def test_table_cells_filtered_by_lxml_equal_the_tag_loop() -> None:
             assert (got.rows, got.copies) == want, html
 
 
-def test_body_choice_with_memoised_class_ranks_equals_the_split_loop() -> None:
-    """The article container found with the class names' ranks memoised per class attribute is the
-    one the per-element split found (duplicate names, unicode whitespace, several candidates)."""
-    from collector.extract.html import _CLASS_RANKS, _find_body
+def _old_find_body(root: etree._Element) -> etree._Element:
+    """_find_body before round 3 (the reference): every element's id and class read in Python."""
+    from collector.extract.html import _CLASS_RANKS, _ID_RANKS, _TAG_RANKS, _text_len
+
+    found: dict[int, list[etree._Element]] = {}
+    for tag in root.iter(*_TAG_RANKS):
+        found.setdefault(_TAG_RANKS[tag.tag], []).append(tag)
+    for tag in root.iter(etree.Element):
+        ident = tag.get("id")
+        if ident and (rank := _ID_RANKS.get(ident)) is not None:
+            found.setdefault(rank, []).append(tag)
+        classes = tag.get("class")
+        if classes:
+            for c in classes.split():
+                rank = _CLASS_RANKS.get(c)
+                if rank is not None:
+                    found.setdefault(rank, []).append(tag)
+    for rank in sorted(found):
+        size, best = max(((_text_len(t), t) for t in found[rank]), key=lambda x: x[0])
+        if size > 200:
+            return best
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def test_body_found_with_memoised_class_ranks_equals_the_split_loop() -> None:
+    """The article container found with each class attribute's selector ranks memoised is the one
+    the split of every class attribute found: ids and class names of every selector on any element
+    (the root too), duplicates, unicode whitespace in class lists, look-alikes, ties, candidates too
+    short, many distinct class attributes."""
+    from collector.extract.html import _find_body
 
     rng = random.Random(29)
-    names = ["TRS_Editor", "trs_editor_view", "content", "article", "MsoNormal", "x", "TRS_Editor\u3000content"]
-    for _ in range(300):
-        divs = []
-        for i in range(rng.randint(1, 6)):
-            cls = " ".join(rng.choice(names) for _ in range(rng.randint(0, 3)))
-            text = "报告正文" * rng.choice([10, 60, 100])
-            divs.append(f'<div class="{cls}" id="{rng.choice(["zoom", "a", "content"])}">{i}{text}</div>')
-        root = etree.fromstring("<html><body>" + "".join(divs) + "</body></html>", etree.HTMLParser())
-        want_found: dict[int, list] = {}
-        for el in root.iter(etree.Element):
-            for c in (el.get("class") or "").split():
-                if (rank := _CLASS_RANKS.get(c)) is not None:
-                    want_found.setdefault(rank, []).append(el)
-        got = _find_body(root)
-        if want_found and not any(c.get("id") in ("zoom", "content") for c in root.iter("div")):
-            best = None
-            for rank in sorted(want_found):
-                size, el = max(((len("".join(t.itertext())), t) for t in want_found[rank]), key=lambda x: x[0])
-                if size > 200:
-                    best = el
-                    break
-            assert got is (best if best is not None else root.find("body"))
+    ids = ["zoom", "Zoom", "content", "UCAP-CONTENT", "art_content", "a", "", "zoom "]
+    classes = ["TRS_Editor", "trs_editor_view", "content", "article", "MsoNormal", "x", "TRS_Editor\u3000content",
+               "content content", "TRS_EDITOR", "detail wzy_nr", "", "pages_content\tmain-content"]
+    tags = ["div", "span", "td", "article", "ucapcontent", "p", "section"]
+    for trial in range(400):
+        parts = []
+        for i in range(rng.randint(0, 8)):
+            tag = rng.choice(tags)
+            attrs = ""
+            if rng.random() < 0.6:
+                attrs += f' class="{rng.choice(classes)}"'
+            if rng.random() < 0.4:
+                attrs += f' id="{rng.choice(ids)}"'
+            text = "报告正文" * rng.choice([5, 60, 100])
+            inner = f"<div class='{rng.choice(classes)}'>{text}</div>" if rng.random() < 0.3 else text
+            parts.append(f"<{tag}{attrs}>{i}{inner}</{tag}>")
+        root_attr = f' class="{rng.choice(classes)}"' if rng.random() < 0.2 else ""
+        if trial % 50 == 0:  # many distinct class attributes, one long one
+            parts += [f'<div class="content c{n}">{"字" * 300}</div>' for n in range(40)]
+            parts.append(f'<div class="{"x " * 150}wzy_nr">{"字" * 300}</div>')
+        root = etree.fromstring(f"<html{root_attr}><body>" + "".join(parts) + "</body></html>", etree.HTMLParser())
+        assert _find_body(root) is _old_find_body(root), trial
 
 
 def test_utf8_byte_check_never_passes_a_page_with_control_characters() -> None:

@@ -160,7 +160,7 @@ def _text_len(el: etree._Element) -> int:
 
 
 def _find_body(root: etree._Element) -> etree._Element:
-    """The CMS article container, by priority of BODY_SELECTORS, in one pass over the tree."""
+    """The CMS article container, by priority of BODY_SELECTORS."""
     found: dict[int, list[etree._Element]] = {}
     # each rank has one selector, so its list is in document order however the tree is walked
     for tag in root.iter(*_TAG_RANKS):
