@@ -36,7 +36,7 @@ def backfill_flow(start: int, end: int, portals_file: str, out: str, portal_ids:
         polite: Honour each portal's rate limit and robots.txt; turn off only against the simulator.
         fetch: Fetcher settings overriding the defaults, e.g. {"read_timeout": 30, "retries": 2}
             (collector.fetch.FetchSettings).
-        batch_size: Report pages per fetch task and per parse-and-write task.
+        batch_size: Report pages per collect-batch task (fetched, then parsed and written).
     """
     if not 1990 <= start <= end <= 2100:
         raise ConfigError(f"bad year range {start}-{end}")

@@ -1,8 +1,9 @@
 """The ``xxgk-collect`` flow: scheduled collection, and (with explicit years) the backfill body.
 
-Discovery runs per portal; each portal's candidates are fetched in batches, one after the other
-(politeness: the portal's one fetcher of the run), and each fetched batch is parsed, validated
-and written as soon as it arrives, while the next one downloads. The run ends with the dataset
+Discovery runs per portal; each portal's candidates go in batches, one task per batch that fetches
+them and then parses, validates and writes them. A portal's batches run one after the other
+(politeness: the portal's one fetcher of the run); the portals run side by side, so one portal
+downloads while another's batch parses. The run ends with the dataset
 summary (``OUT/summary.html``) and its artifacts. Every task is one library call
 (``collector.stages``) over the run context built here, once.
 """
@@ -18,15 +19,7 @@ from prefect.utilities.annotations import allow_failure
 from collector import RunContext, RunReport, chunks
 from flows import report
 from flows.runtime import ensure_writer_limit, flow_run_id, scheduled_years, task_runner
-from flows.tasks import (
-    compact_dataset,
-    discover,
-    fetch_batch,
-    finish,
-    open_output,
-    summarise_dataset,
-    write_batch,
-)
+from flows.tasks import collect_batch, compact_dataset, discover, finish, open_output, summarise_dataset
 
 
 @flow(name="xxgk-collect", task_runner=task_runner(), log_prints=False)
@@ -54,7 +47,7 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
         polite: Honour each portal's rate limit and robots.txt; turn off only against the simulator.
         fetch: Fetcher settings overriding the defaults, e.g. {"read_timeout": 30, "retries": 2}
             (collector.fetch.FetchSettings).
-        batch_size: Report pages per fetch task and per parse-and-write task.
+        batch_size: Report pages per collect-batch task (fetched, then parsed and written).
         compact: At the end of the run, merge the partitions left with many small Parquet files (8 or more;
             writes already merge files tier by tier, so a partition never holds more than a few dozen).
     """
@@ -71,8 +64,8 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
     for fut in as_completed(list(by_future)):
         portal, prev = by_future[fut], opened
         for cands in chunks(report.discovered(run, portal, fut), ctx.batch_size):
-            prev = fetch_batch.submit(ctx, portal, cands, wait_for=[allow_failure(prev)])
-            batches.append((portal.id, len(cands), prev, write_batch.submit(ctx, prev)))
+            prev = collect_batch.submit(ctx, portal, cands, wait_for=[allow_failure(prev)])
+            batches.append((portal.id, len(cands), prev))
     report.opened(run, opened)
     report.written(run, batches)
     if compact and run.rows_written:

@@ -14,7 +14,7 @@ from typing import Any
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture
 
-from collector import Candidate, Portal, RunFailed, RunReport, run_report_markdown, run_table
+from collector import Candidate, Portal, RunFailed, RunReport, WriteFailed, run_report_markdown, run_table
 from flows.runtime import logger
 
 __all__ = ["RunFailed", "discovered", "done", "opened", "publish", "publish_summary", "reparsed", "written"]
@@ -58,18 +58,23 @@ def discovered(run: RunReport, portal: Portal, fut: PrefectFuture[Any]) -> list[
     return run.discovered(portal, d)
 
 
-def written(run: RunReport, batches: list[tuple[str, int, PrefectFuture[Any], PrefectFuture[Any]]]) -> None:
-    """Wait for every (portal, size, fetch, write) batch and add it up; a failed fetch counts its pages as failed."""
-    for pid, size, fetch, write in batches:
-        write.wait()
-        f = done(run, fetch, "")
-        if f is None:
-            run.fetch_failed(pid, size, _error(fetch))
-            continue
-        run.fetched(f)
-        w = done(run, write, "a write batch failed: {error} (the next run retries it)")
-        if w is not None:
+def written(run: RunReport, batches: list[tuple[str, int, PrefectFuture[Any]]]) -> None:
+    """Wait for every (portal, size, collect-batch) and add it up: a failed fetch counts its pages as failed,
+    a failed write (:class:`collector.WriteFailed`) counts the fetch and notes the write."""
+    for pid, size, fut in batches:
+        fut.wait()
+        if fut.state.is_completed():
+            f, w = fut.result()
+            run.fetched(f)
             run.written(w)
+            continue
+        exc = _exception(fut)
+        if isinstance(exc, WriteFailed):
+            run.fetched(exc.fetched)
+            run.failed_step(exc.cause, f"a write batch failed: {exc} (the next run retries it)")
+        else:
+            run.failed_step(exc, "")
+            run.fetch_failed(pid, size, _error(fut))
 
 
 def reparsed(run: RunReport, batches: list[tuple[str, int, PrefectFuture[Any]]]) -> None:

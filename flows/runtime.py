@@ -43,7 +43,7 @@ def task_runner() -> Any:
     scheduler. Read when the flow module is imported, i.e. in the worker that runs the flow.
 
     Threads only wait (fetches run on the workspace's event loop, parsing in the parse pool's
-    processes), so there are many: with few, write tasks waiting on the pool would hold every
+    processes), so there are many: with few, batch tasks waiting on the pool would hold every
     thread and the next batches' downloads could not start (issue #13).
     """
     kind = os.environ.get("XXGK_TASK_RUNNER", "threads").strip().lower()

@@ -61,19 +61,15 @@ def discover(ctx: RunContext, portal: Portal) -> Discovered:
     return d
 
 
-@task(name="fetch-batch", task_run_name="fetch-{portal.id}", **_IO)
-def fetch_batch(ctx: RunContext, portal: Portal, candidates: list[Candidate]) -> FetchedBatch:
-    """Fetch report pages and attachments into the raw store; returns references."""
-    return stages.fetch(_ws(ctx), portal, candidates)
-
-
-@task(name="write-batch", task_run_name="write-{batch.portal_id}", **_WORK)
-def write_batch(ctx: RunContext, batch: FetchedBatch) -> WrittenBatch:
-    """Parse, validate and write one batch through the sink (the writer slot held per write, not while parsing)."""
-    w = stages.write(_ws(ctx), batch)
+@task(name="collect-batch", task_run_name="batch-{portal.id}", **_IO)
+def collect_batch(ctx: RunContext, portal: Portal, candidates: list[Candidate]) -> tuple[FetchedBatch, WrittenBatch]:
+    """Fetch one batch of report pages and attachments into the raw store, then parse, validate and write
+    it through the sink (the writer slot held per write, not while parsing). A failed write raises
+    :class:`collector.WriteFailed`, retried only when its cause is transient."""
+    f, w = stages.fetch_and_write(_ws(ctx), portal, candidates)
     for q in w.quarantined:
         logger().warning("quarantined %s", q)
-    return w
+    return f, w
 
 
 @task(name="compact", **_WORK)
@@ -115,5 +111,5 @@ def finish(ctx: RunContext) -> int:
     return stages.finish(_ws(ctx))
 
 
-__all__ = ["compact_dataset", "discover", "fetch_batch", "finish", "migrate_dataset", "open_output",
-           "plan", "reparse_batch", "summarise_dataset", "write_batch"]
+__all__ = ["collect_batch", "compact_dataset", "discover", "finish", "migrate_dataset", "open_output", "plan",
+           "reparse_batch", "summarise_dataset"]

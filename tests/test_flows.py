@@ -351,6 +351,43 @@ def test_full_disk_fails_the_run_in_one_line(collected: tuple[Path, dict[str, An
     assert src.exists()
 
 
+def test_failed_write_counts_the_fetch_and_notes_the_batch(prefect_api: Any, sim: Any, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """One task per portal batch fetches, then writes: when the write fails (here a bug in one
+    portal's parse path), the task fails, the fetched pages still count, the run says which batch
+    failed and the other portal's batches are written; a transient cause is retried, this one not."""
+    import pickle
+
+    from collector import FetchedBatch, WriteFailed, stages
+
+    vsb, trs = (next(p for p in sim.portals if p.id == i) for i in ("sim-vsb", "sim-trs"))
+    cfg = tmp_path / "portals.yaml"
+    cfg.write_text(portals_to_yaml([vsb, trs]), "utf-8")
+    real, calls = stages.write, []
+
+    def write(ws: Any, batch: Any) -> Any:
+        calls.append(batch.portal_id)
+        if batch.portal_id == "sim-vsb":
+            raise RuntimeError("parser bug")
+        return real(ws, batch)
+
+    monkeypatch.setattr(stages, "write", write)
+    summary = _run(collect_flow, years=[2022, 2023], portals_file=str(cfg), out=str(tmp_path / "out"))
+    by = {p["portal_id"]: p for p in summary["portals"]}
+    assert summary["ok"] and by["sim-trs"]["records"] > 0
+    assert by["sim-vsb"]["records"] == 0 and by["sim-vsb"]["found"] > 0
+    assert sum(by["sim-vsb"][k] for k in ("new", "updated", "unchanged", "failed", "blocked")) == by["sim-vsb"]["found"]
+    assert any("a write batch failed: RuntimeError: parser bug" in n for n in summary["notes"]), summary["notes"]
+    assert calls.count("sim-vsb") == -(-by["sim-vsb"]["found"] // 25)  # not retried: one call per batch
+
+    err = WriteFailed(FetchedBatch("p", [], {"new": 1}), TimeoutError("slow"))
+    back = pickle.loads(pickle.dumps(err))  # crosses processes on Dask
+    assert back.fetched.reports == {"new": 1} and str(back) == "TimeoutError: slow" and not back.transient
+    import sqlite3
+
+    assert WriteFailed(back.fetched, sqlite3.OperationalError("database is locked")).transient
+
+
 def test_slow_seed_costs_one_url_budget_across_task_retries(prefect_api: Any, tmp_path: Path) -> None:
     """A listing page that drips 1 byte at a time: the fetcher gives up when the URL's budget is
     spent, and the Prefect task does not try it again (it used to: 4 attempts x 3 task runs)."""

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the names as the type checker sees them; at run time each l
         RunFailed,
         RunReport,
         Span,
+        WriteFailed,
         WrittenBatch,
     )
     from collector.schema import schema_version
@@ -73,7 +74,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(['PARSER_VERSION', 'document_to_record'], 'collector.parse.record'),
     **dict.fromkeys(['Outcome', 'SourceContext', 'process_candidate', 'process_document'], 'collector.pipeline'),
     **dict.fromkeys(['RetryPolicy'], 'collector.retry'),
-    **dict.fromkeys(['DatasetReport', 'Discovered', 'FetchedBatch', 'PortalRow', 'RunFailed', 'RunReport', 'Span', 'WrittenBatch'], 'collector.runreport'),
+    **dict.fromkeys(['DatasetReport', 'Discovered', 'FetchedBatch', 'PortalRow', 'RunFailed', 'RunReport', 'Span', 'WriteFailed', 'WrittenBatch'], 'collector.runreport'),
     **dict.fromkeys(['schema_version'], 'collector.schema'),
     **dict.fromkeys(['BatchStats', 'ParseGroup', 'store_groups'], 'collector.sink'),
     **dict.fromkeys(['chunks', 'collect'], 'collector.stages'),
@@ -121,6 +122,7 @@ __all__ = [
     "Span",
     "StoreError",
     "Workspace",
+    "WriteFailed",
     "WrittenBatch",
     "chunks",
     "collect",

@@ -159,6 +159,17 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
             os.environ.pop(k, None)
 
 
+def _first_request(api_url: str) -> None:
+    """Send the API its first routed request now. FastAPI builds every route's dependencies on the
+    first request through the API router: ~1 s of the server's CPU that the flow run's first call
+    (Prefect's version check) waited for (issue #13). Made as soon as the server is up, it overlaps
+    with the client's own preparations; a call that comes sooner just waits for it, as before."""
+    import httpx
+
+    with contextlib.suppress(Exception):  # a warm-up: the flow run's own call reports any problem
+        httpx.get(f"{api_url}/admin/version", timeout=60)
+
+
 @contextlib.contextmanager
 def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ()) -> Iterator[str]:
     """Use the configured Prefect server, or start Prefect's temporary local API quietly for the block.
@@ -191,6 +202,7 @@ def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ())
     warm.start()  # while the server starts (seconds), not at the first flow run
     with _fds_to(log), _environ(EMBEDDED_API_ENV):
         server.start()
+    threading.Thread(target=_first_request, args=(server.api_url,), daemon=True, name="xxgk-api-first-request").start()
     warm.join()
     try:
         with temporary_settings(updates=embedded_client_settings()):

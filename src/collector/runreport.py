@@ -21,7 +21,7 @@ from typing import Any
 
 from collector.config import Portal
 from collector.discover import Candidate
-from collector.errors import CollectorError, StoreError
+from collector.errors import CollectorError, StoreError, is_transient
 
 COUNTS = ("found", "new", "updated", "unchanged", "failed", "blocked")
 KEPT_FAILURES = 200  # failed/blocked URLs kept in the run's summary; the rest are counted
@@ -77,6 +77,21 @@ class WrittenBatch:
     legacy: dict[str, int] = field(default_factory=dict)    # legacy reports: "with_figures" / "without_figures"
     quarantined: list[str] = field(default_factory=list)  # damaged dataset files set aside while writing
     failures: list[dict[str, Any]] = field(default_factory=list)  # documents that failed to parse: url, reason
+
+
+class WriteFailed(CollectorError):
+    """A batch was fetched but could not be parsed and written: carries what the fetch recorded, so the
+    report still counts the pages (``__cause__``/``cause`` is the error that lost the write)."""
+
+    code = "write_failed"
+
+    def __init__(self, fetched: FetchedBatch, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.fetched, self.cause = fetched, cause
+        self.transient = is_transient(cause)  # a busy crawl state: another attempt (fetching again is cheap)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # task results cross processes on Dask
+        return (WriteFailed, (self.fetched, self.cause))
 
 
 @dataclass(slots=True)
@@ -284,4 +299,4 @@ class RunReport:
 
 
 __all__ = ["COUNTS", "DatasetReport", "Discovered", "FetchedBatch", "PortalRow", "RunFailed", "RunReport",
-           "WrittenBatch"]
+           "WriteFailed", "WrittenBatch"]

@@ -1,7 +1,7 @@
 """The one sink: parse a batch of report groups from the raw store and store them -> stats.
 
 Every path that writes records goes through here: the crawl (:func:`collector.crawl.process_refs`,
-the flows' write task), ``reparse`` and ``xxgk parse --out``, and the benchmarks through them.
+the flows' batch task), ``reparse`` and ``xxgk parse --out``, and the benchmarks through them.
 So the counts a run reports — records, parse failures, validation findings by rule, legacy
 reports with and without figures, rows written — are counted the same way on every path,
 on the way (from the outcomes written), never by re-reading what was just written.

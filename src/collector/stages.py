@@ -28,7 +28,15 @@ from collector.discover import Candidate
 from collector.errors import ConfigError, FetchError, StoreError, is_transient
 from collector.events import emit
 from collector.fetch import FetchSettings
-from collector.runreport import DatasetReport, Discovered, FetchedBatch, RunReport, Span, WrittenBatch
+from collector.runreport import (
+    DatasetReport,
+    Discovered,
+    FetchedBatch,
+    RunReport,
+    Span,
+    WriteFailed,
+    WrittenBatch,
+)
 from collector.sink import BatchStats
 from collector.store.location import has_dataset, scheme
 from collector.workspace import RunContext, Workspace
@@ -94,6 +102,19 @@ def write(ws: Workspace, batch: FetchedBatch) -> WrittenBatch:
     stats = process_refs(batch.refs, ws)
     emit("processed", portal_id=batch.portal_id, count=stats.candidates, records=stats.records)
     return _written(batch.portal_id, stats, (t0, time.perf_counter()))
+
+
+def fetch_and_write(ws: Workspace, portal: Portal, candidates: Sequence[Candidate]) -> tuple[FetchedBatch, WrittenBatch]:
+    """Fetch one batch, then parse, validate and write it: the flow's one task per portal batch.
+
+    One task instead of a fetch task and a write task halves the task runs a collect records on the
+    Prefect API (each costs the API and the engine CPU that the parse needs; issue #13). A write that
+    fails raises :class:`WriteFailed`, which carries the fetch's tallies for the report."""
+    f = fetch(ws, portal, candidates)
+    try:
+        return f, write(ws, f)
+    except Exception as exc:
+        raise WriteFailed(f, exc) from exc
 
 
 def plan_reparse(ws: Workspace, portal_ids: Iterable[str] | None = None) -> list[Any]:
@@ -240,5 +261,5 @@ def collect(portals: Sequence[Portal], years: Iterable[int] | str | None = None,
     return run_collect(ctx, process=process, parallel_portals=parallel_portals)
 
 
-__all__ = ["chunks", "collect", "compact", "discover", "fetch", "finish", "migrate", "open_output", "plan_reparse",
-           "reparse", "run_collect", "summarise", "write"]
+__all__ = ["chunks", "collect", "compact", "discover", "fetch", "fetch_and_write", "finish", "migrate", "open_output",
+           "plan_reparse", "reparse", "run_collect", "summarise", "write"]

@@ -37,6 +37,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from collector.store.faults import fault_point
+from collector.store.fileformat import FileFormat
 from collector.store.location import makedirs
 
 log = logging.getLogger(__name__)
@@ -98,19 +99,21 @@ class Txn:
     def staging(self) -> str:
         return f"{STAGING}/{self.id}"
 
-    def stage(self, rel: str, table: pa.Table, kv: dict[bytes, bytes] | None = None) -> Added:
-        """Write ``table`` as the data file that will be published at ``rel`` (``kv``: extra footer metadata)."""
+    def stage(self, rel: str, table: pa.Table, fmt: FileFormat) -> Added:
+        """Write ``table`` (of ``fmt.schema``) as the data file that will be published at ``rel``."""
+        if not table.schema.equals(fmt.schema, check_metadata=False):
+            raise ValueError(f"{rel}: the table's columns are not its file schema's; the footer would not describe them")
         staged = f"{self.staging}/{rel}"
         path = f"{self.root}/{staged}"
         fault_point("stage")
         makedirs(self.fs, path.rsplit("/", 1)[0])
-        with self.fs.open_output_stream(path) as out, pq.ParquetWriter(out, table.schema, compression="zstd") as w:
-            w.write_table(table)
-            if kv:
-                w.add_key_value_metadata(kv)
+        with self.fs.open_output_stream(path) as out:
+            with pq.ParquetWriter(out, fmt.schema, **fmt.writer_options(table.num_rows)) as w:
+                w.write_table(table)
+                w.add_key_value_metadata(fmt.footer)
+            size = out.tell()  # the file's size, without asking the filesystem (a HEAD request on S3)
         if self.fsync and self.local:
             _fsync(path)
-        size = self.fs.get_file_info(path).size or 0
         added = Added(rel, staged, table.num_rows, size)
         self.adds[rel] = added
         return added

@@ -53,9 +53,10 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from collector.errors import ReadOnlyStore, StoreError
-from collector.schema import TableSpec, columns_kv, conform, conform_columns, table_specs
+from collector.schema import TableSpec, conform, conform_columns, table_specs
 from collector.store import commit
 from collector.store.faults import fault_point, store_error
+from collector.store.fileformat import file_format
 from collector.store.keyindex import FileKeys, KeyIndex, merge_candidates, partition_of
 from collector.store.location import is_local, makedirs, normalise, open_root
 from collector.store.migrate import is_current, upgrade
@@ -76,6 +77,17 @@ class WriteStats:
     files_written: int = 0
 
 
+@dataclass(slots=True)
+class _Listing:
+    """What an open transaction listed, once: with the writer lock held only this writer changes
+    the root, so each table directory's listing and the pending commits stay true until it ends
+    (a transaction used to list them again on every lookup: ~12 table listings and as many of
+    ``_store/commits/`` per batch, each a LIST request on an object store)."""
+
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> {rel: path}
+    pending: tuple[list[tuple[str, commit.CommitRecord]], set[str]] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class _File:
     rel: str    # final path relative to the root (names the partition)
@@ -94,6 +106,7 @@ class Dataset:
         self.quarantined: list[dict[str, Any]] = []     # set aside by this instance
         self.unreadable: dict[str, str] = {}            # path -> why, when it could not be moved
         self._txn: commit.Txn | None = None
+        self._listed: _Listing | None = None  # while a transaction is open
         self._index = KeyIndex(self.fs, self.path)
         self._stat: dict[str, tuple[int | None, int | None]] = {}
         self._lock_fh: TextIO | None = None
@@ -147,7 +160,7 @@ class Dataset:
             return
         with self.lock():
             txn = commit.Txn(self.fs, self.path, local=self.local, fsync=self.fsync)
-            self._txn = txn
+            self._txn, self._listed = txn, _Listing()
             try:
                 yield txn
                 done = txn.commit()
@@ -155,11 +168,11 @@ class Dataset:
                 if not txn.committed:
                     txn.abort()
                     self._index.aborted()
-                self._txn = None
+                self._txn, self._listed = None, None
                 if isinstance(exc, OSError | pa.ArrowException):
                     raise store_error(exc, f"writing to {self.root}") from None
                 raise
-            self._txn = None
+            self._txn, self._listed = None, None
             self._index.committed(list(txn.adds), list(txn.removes))
             if done is not None:
                 try:
@@ -182,6 +195,14 @@ class Dataset:
         return f"{self.path}/{rel}"
 
     def _published(self, table: str) -> dict[str, str]:
+        """Published part files of ``table``: final path relative to the root -> path (a fresh dict)."""
+        if self._listed is None:
+            return self._list_published(table)
+        if table not in self._listed.tables:
+            self._listed.tables[table] = self._list_published(table)
+        return dict(self._listed.tables[table])
+
+    def _list_published(self, table: str) -> dict[str, str]:
         base = self.table_dir(table)
         try:
             infos = self.fs.get_file_info(pafs.FileSelector(base, allow_not_found=True, recursive=True))
@@ -196,9 +217,8 @@ class Dataset:
     def _entries(self, table: str) -> list[_File]:
         """The committed view of ``table`` (plus the open transaction's changes), oldest first."""
         files = self._published(table)
-        pend = commit.pending(self.fs, self.path)
+        pend, staged = self._pending()
         if pend:
-            staged = commit.staged_paths(self.fs, self.path)
             for _, rec in pend:
                 for add in rec.add:
                     if add.path.startswith(f"{table}/") and add.path not in files and add.staged in staged:
@@ -214,6 +234,16 @@ class Dataset:
         out = [_File(rel, path) for rel, path in files.items() if path not in self.unreadable]
         return sorted(out, key=lambda f: f.rel.rsplit("/", 1)[-1])
 
+    def _pending(self) -> tuple[list[tuple[str, commit.CommitRecord]], set[str]]:
+        """Pending commits and, when there are any, the staged files (once per transaction)."""
+        if self._listed is not None and self._listed.pending is not None:
+            return self._listed.pending
+        pend = commit.pending(self.fs, self.path)
+        out = (pend, commit.staged_paths(self.fs, self.path) if pend else set())
+        if self._listed is not None:
+            self._listed.pending = out
+        return out
+
     def _files(self, table: str) -> list[str]:
         return [f.path for f in self._entries(table)]
 
@@ -226,15 +256,10 @@ class Dataset:
         """Stage one file in the current layout (an older table is upgraded on the way), documented."""
         assert self._txn is not None, "writes happen inside a transaction"
         spec = self.specs[partition_rel.split("/", 1)[0]]
-        target = spec.file_schema
-        if not table.schema.equals(target, check_metadata=True):
-            if table.schema.equals(target, check_metadata=False):
-                # the current layout without its documentation (a new batch): attach it, no per-column cast
-                table = pa.Table.from_arrays(table.columns, schema=target)
-            else:
-                table = upgrade(table, spec)  # also drops metadata read from an older file
+        if not table.schema.equals(spec.file_schema, check_metadata=False):
+            table = upgrade(table, spec)  # an older layout; its documentation comes with the footer either way
         rel = f"{partition_rel}/part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        added = self._txn.stage(rel, table, kv=columns_kv(spec.name))
+        added = self._txn.stage(rel, table, file_format(spec.name))
         self._index.stage(self._file_keys(spec, rel, table, added.bytes))
         return rel
 
@@ -301,8 +326,15 @@ class Dataset:
                 groups: dict[Any, list[int]] = defaultdict(list)
                 for i, v in enumerate(part_col):
                     groups[v].append(i)
+                # one take puts each partition's rows together (in batch order), then zero-copy
+                # slices: a take per partition cost a kernel call per column (345 for reports) each
+                data = data.drop_columns([spec.partition])
+                if len(groups) > 1:
+                    data = data.take([i for idx in groups.values() for i in idx])
+                start = 0
                 for value, idx in groups.items():
-                    chunk = data.take(idx).drop_columns([spec.partition])
+                    chunk = data.slice(start, len(idx))
+                    start += len(idx)
                     new_files.add(self._stage(chunk, self._partition_rel(spec, value)))
             elif data.num_rows:
                 new_files.add(self._stage(data, spec.name))
@@ -414,9 +446,10 @@ class Dataset:
         cells: dict[str, list[Any]] = {}
         for b, o in latest.values():
             rec, run_id = o.record, getattr(o, "run_id", None)
-            reports.append(record_to_report_row(rec, run_id))
+            row = record_to_report_row(rec, run_id)
+            reports.append(row)
             before = len(cells.get("field", ()))
-            cell_columns([(rec, o.cells)], run_id, into=cells)  # each report with its own run id
+            cell_columns([(rec, o.cells)], run_id, into=cells, rows=[row])  # each report with its own run id
             finding_rows = record_to_finding_rows(rec, run_id=run_id)
             findings.extend(finding_rows)
             st = stats[b].rows
@@ -571,6 +604,8 @@ class Dataset:
                 with self.fs.open_output_stream(self._abs(dest_rel) + ".json") as out:
                     out.write(json.dumps(note, ensure_ascii=False, indent=1).encode())
                 self.fs.move(f.path, self._abs(dest_rel))
+                if self._listed is not None:
+                    self._listed.tables.pop(f.rel.split("/", 1)[0], None)
         except (ReadOnlyStore, OSError) as exc:
             self.unreadable[f.path] = reason
             log.warning("%s: %s; skipped (not moved: %s)", f.path, reason, _one_line(exc))
