@@ -192,3 +192,124 @@ def test_text_lines_equal_the_page_marker_regex_on_every_line() -> None:
         if not want:
             continue
         assert [(b.text, b.where) for b in text_document(text).blocks] == want
+
+
+# ---- round 3 (issue #13) ---------------------------------------------------------------------------
+
+
+def _old_table_to_grid(table: etree._Element) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """table_to_grid before round 3 (the reference): every child's tag compared in Python."""
+    from collector.extract.html import _span
+
+    rows = []
+    for child in table:
+        trs = [child] if child.tag == "tr" else [c for c in child if c.tag == "tr"] \
+            if child.tag in ("thead", "tbody", "tfoot") else []
+        for tr in trs:
+            rows.append([(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
+                         for td in tr if td.tag in ("td", "th")])
+    grid = grid_from_spans(rows)
+    return grid.rows, grid.copies
+
+
+def test_table_cells_filtered_by_lxml_equal_the_tag_loop() -> None:
+    """Rows under thead/tbody/tfoot, comments and other elements between cells (a parser that keeps
+    comments), spans of every kind, rows without cells: the cells lxml's tag filter yields give the
+    grid the per-child tag check gave."""
+    from collector.extract.html import _cells, _own_rows
+
+    rng = random.Random(23)
+    cells = ["<td>1</td>", "<th>标题</th>", "<td colspan=2>a</td>", "<td rowspan=2>b</td>", "<td rowspan=x>c</td>",
+             "<td colspan=0>d</td>", "<!-- note -->", "<div>e</div>", "<td><p>f</p></td>", "<td> 3 <br>4</td>"]
+    for _ in range(400):
+        rows = ["<tr>" + "".join(rng.choice(cells) for _ in range(rng.randint(0, 5))) + "</tr>"
+                for _ in range(rng.randint(0, 5))]
+        wrap = rng.choice(["{}", "<tbody>{}</tbody>", "<thead>{}</thead><tbody>{}</tbody>", "{}<tfoot>{}</tfoot>"])
+        html = "<table>" + wrap.replace("{}", "".join(rows), 1).replace("{}", "".join(rows[:2])) + "</table>"
+        table = etree.fromstring(html, etree.HTMLParser()).find(".//table")
+        if table is None:
+            continue
+        want = _old_table_to_grid(table)
+        for got in (table_to_grid(table, "t"), table_to_grid(table, "t", own_rows=_own_rows(table)),
+                    table_to_grid(table, "t", cell_rows=[_cells(tr) for tr in _own_rows(table)])):
+            assert (got.rows, got.copies) == want, html
+
+
+def _old_find_body(root: etree._Element) -> etree._Element:
+    """_find_body before round 3 (the reference): every element's id and class read in Python."""
+    from collector.extract.html import _CLASS_RANKS, _ID_RANKS, _TAG_RANKS, _text_len
+
+    found: dict[int, list[etree._Element]] = {}
+    for tag in root.iter(*_TAG_RANKS):
+        found.setdefault(_TAG_RANKS[tag.tag], []).append(tag)
+    for tag in root.iter(etree.Element):
+        ident = tag.get("id")
+        if ident and (rank := _ID_RANKS.get(ident)) is not None:
+            found.setdefault(rank, []).append(tag)
+        classes = tag.get("class")
+        if classes:
+            for c in classes.split():
+                rank = _CLASS_RANKS.get(c)
+                if rank is not None:
+                    found.setdefault(rank, []).append(tag)
+    for rank in sorted(found):
+        size, best = max(((_text_len(t), t) for t in found[rank]), key=lambda x: x[0])
+        if size > 200:
+            return best
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def test_body_found_with_memoised_class_ranks_equals_the_split_loop() -> None:
+    """The article container found with each class attribute's selector ranks memoised is the one
+    the split of every class attribute found: ids and class names of every selector on any element
+    (the root too), duplicates, unicode whitespace in class lists, look-alikes, ties, candidates too
+    short, many distinct class attributes."""
+    from collector.extract.html import _find_body
+
+    rng = random.Random(29)
+    ids = ["zoom", "Zoom", "content", "UCAP-CONTENT", "art_content", "a", "", "zoom "]
+    classes = ["TRS_Editor", "trs_editor_view", "content", "article", "MsoNormal", "x", "TRS_Editor\u3000content",
+               "content content", "TRS_EDITOR", "detail wzy_nr", "", "pages_content\tmain-content"]
+    tags = ["div", "span", "td", "article", "ucapcontent", "p", "section"]
+    for trial in range(400):
+        parts = []
+        for i in range(rng.randint(0, 8)):
+            tag = rng.choice(tags)
+            attrs = ""
+            if rng.random() < 0.6:
+                attrs += f' class="{rng.choice(classes)}"'
+            if rng.random() < 0.4:
+                attrs += f' id="{rng.choice(ids)}"'
+            text = "报告正文" * rng.choice([5, 60, 100])
+            inner = f"<div class='{rng.choice(classes)}'>{text}</div>" if rng.random() < 0.3 else text
+            parts.append(f"<{tag}{attrs}>{i}{inner}</{tag}>")
+        root_attr = f' class="{rng.choice(classes)}"' if rng.random() < 0.2 else ""
+        if trial % 50 == 0:  # many distinct class attributes, one long one
+            parts += [f'<div class="content c{n}">{"字" * 300}</div>' for n in range(40)]
+            parts.append(f'<div class="{"x " * 150}wzy_nr">{"字" * 300}</div>')
+        root = etree.fromstring(f"<html{root_attr}><body>" + "".join(parts) + "</body></html>", etree.HTMLParser())
+        assert _find_body(root) is _old_find_body(root), trial
+
+
+def test_utf8_byte_check_never_passes_a_page_with_control_characters() -> None:
+    """A UTF-8 page is spared the check of its decoded text only when its bytes cannot decode to a
+    control character; the page decode_page returns is the one strip_controls gave either way."""
+    from collector.extract.charset import _decode, decode_page, utf8_clean
+
+    rng = random.Random(37)
+    pieces = [b"<p>", "报告".encode(), b"\t\n\r", b"\x0c", b"\x1b[2J", b"\x7f", "\x85".encode(), "\xa0".encode(),
+              "\ufffe".encode(), "\uffff".encode(), "\ufffd".encode(), b"\xc2", b"\xef\xbf", b"\xff", b"\x00",
+              b"\xef\xbb\xbf", b"&#1;"]
+    seen = {True: 0, False: 0}
+    for _ in range(3000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        for data in (body, b"\xef\xbb\xbf" + body):
+            clean = utf8_clean(data)
+            seen[clean] += 1
+            if clean:
+                assert not has_controls(data.decode("utf-8", "replace")), data
+            text, enc = _decode(data, "text/html; charset=utf-8")
+            assert decode_page(data, "text/html; charset=utf-8") == (strip_controls(text), enc), data
+            assert decode_page(data) == (strip_controls(_decode(data, None)[0]), _decode(data, None)[1]), data
+    assert seen[True] > 100 and seen[False] > 100

@@ -361,3 +361,65 @@ def test_all_columns_at_once_equal_one_column_at_a_time() -> None:
         want = {c: _column(rec, rows, c) for c in S3_COLUMNS}
         assert _columns(rec, rows) == want
         assert _columns(rec, ()) == {c: _column(rec, (), c) for c in S3_COLUMNS}
+
+
+# ---- round 3 (issue #13) ---------------------------------------------------------------------------
+
+
+def _old_table_rows(block, rows: list, sections: list[int]) -> None:
+    """document_rows' table branch before the row memo (the reference): one lookup per cell."""
+    from collector.parse.rows import Cell, _cell_text
+
+    conf = block.confidence or {}
+    copies = block.copies_by_row() if block.copies else {}
+    current = sections[-1] if sections else 0
+    for r, grid_row in enumerate(block.rows):
+        cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None)) for c, t in enumerate(grid_row)]
+        for c in copies.get(r, ()):
+            if c < len(cells):
+                cells[c].copy = True
+        where = f"{block.where} row {r + 1}".strip()
+        texts = {t.strip() for t in grid_row} - {""}
+        n = heading_number(next(iter(texts))) if len(texts) == 1 else None
+        if n is not None and (not sections or n > sections[-1]):
+            current = n
+            sections.append(n)
+            rows.append(Row(cells, current, where, True, len(rows), heading=n))
+            continue
+        rows.append(Row(cells, current, where, True, len(rows)))
+
+
+def _row_view(row: Row) -> tuple:
+    return (row.section, row.where, row.from_table, row.index, row.heading, row.positional,
+            [(c.text, type(c.text), c.copy, getattr(c.text, "col", None), getattr(c.text, "conf", None),
+              getattr(c.text, "made", None)) for c in row.cells])
+
+
+def test_memoised_grid_rows_equal_the_per_cell_reading() -> None:
+    """Rows of grids (recurring, long past the memo's bound, with merged-cell copies, headings typed
+    into a row, OCR confidence) read through the row memo equal the per-cell reading, and every
+    row gets its own Cell objects (``copy`` is set per row)."""
+    from collector.models import Document, Table
+    from collector.parse.rows import ROW_MEMO_CHARS, document_rows
+
+    rng = random.Random(31)
+    texts = ["", " ", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况", "（一）予以公开", "12",
+             "0", "—", "自然人", "x" * 250, "y" * (ROW_MEMO_CHARS + 1), "二、主动公开政府信息情况", " 5 "]
+    for trial in range(300):
+        tables = []
+        for t in range(rng.randint(1, 3)):
+            width = rng.randint(0, 6)
+            grid = [[rng.choice(texts) for _ in range(width)] for _ in range(rng.randint(0, 6))]
+            copies = {(r, c) for r in range(len(grid)) for c in range(width) if rng.random() < 0.15}
+            conf = ({(r, c): rng.choice([0.5, 0.99]) for r in range(len(grid)) for c in range(width)}
+                    if rng.random() < 0.2 else None)
+            tables.append(Table(rows=grid, copies=copies, where=f"table {t + 1}", confidence=conf))
+        got, got_sections = document_rows(Document(blocks=list(tables), media_type="html", extractor="lxml"))
+        want: list[Row] = []
+        want_sections: list[int] = []
+        for table in tables:
+            _old_table_rows(table, want, want_sections)
+        assert got_sections == want_sections, trial
+        assert [_row_view(r) for r in got] == [_row_view(r) for r in want], trial
+        cells = [id(c) for r in got for c in r.cells]
+        assert len(set(cells)) == len(cells)  # no Cell shared between rows

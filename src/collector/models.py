@@ -128,13 +128,13 @@ def span_positions(rows: list[list[tuple[str, int, int]]]) -> tuple[list[tuple[i
             if row_taken:
                 while c in row_taken:
                     c += 1
-            if rowspan != 1:  # (1 is the common case and needs no clamping)
-                rowspan = max(1, min(rowspan, nrows - r))
-            if colspan != 1:
+            if colspan != 1:  # (1 is the common case and needs no clamping)
                 colspan = max(1, min(colspan, 64))
-            # only later rows look slots up: this row's own cells move c past theirs
-            for dr in range(1, rowspan):
-                taken.setdefault(r + dr, set()).update(range(c, c + colspan))
+            if rowspan != 1:
+                rowspan = max(1, min(rowspan, nrows - r))
+                # only later rows look slots up: this row's own cells move c past theirs
+                for dr in range(1, rowspan):
+                    taken.setdefault(r + dr, set()).update(range(c, c + colspan))
             out.append((r, c, rowspan, colspan, text))
             c += colspan
         if c > width:

@@ -77,10 +77,24 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+# The bytes a control character decoded from UTF-8 needs: C0 (but TAB/LF/CR) and DEL are their own
+# byte, C1 (U+0080-U+009F) starts with C2, U+FFFE/U+FFFF with EF BF.
+_C0_DEL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def utf8_clean(body: bytes) -> bool:
+    """True when no UTF-8 decoding of ``body`` (strict or replacing bad bytes) holds a character
+    :func:`strip_controls` removes: a check on the bytes (memchr and one translate, in C) that
+    spares the check of the decoded text, ~6x longer on a CJK page. False means "maybe"."""
+    return b"\xc2" not in body and b"\xef\xbf" not in body and len(body.translate(None, _C0_DEL)) == len(body)
+
+
 def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` without control characters; never raises (the last resort
     replaces bad bytes)."""
     text, enc = _decode(body, content_type)
+    if enc == "utf-8" and utf8_clean(body):  # (a BOM cut off the body adds no such byte)
+        return text, enc
     return strip_controls(text), enc
 
 

@@ -160,7 +160,7 @@ def _text_len(el: etree._Element) -> int:
 
 
 def _find_body(root: etree._Element) -> etree._Element:
-    """The CMS article container, by priority of BODY_SELECTORS, in one pass over the tree."""
+    """The CMS article container, by priority of BODY_SELECTORS."""
     found: dict[int, list[etree._Element]] = {}
     # each rank has one selector, so its list is in document order however the tree is walked
     for tag in root.iter(*_TAG_RANKS):
@@ -171,10 +171,8 @@ def _find_body(root: etree._Element) -> etree._Element:
             found.setdefault(rank, []).append(tag)
         classes = tag.get("class")
         if classes:
-            for c in classes.split():
-                rank = _CLASS_RANKS.get(c)
-                if rank is not None:
-                    found.setdefault(rank, []).append(tag)
+            for rank in _class_ranks(classes) if len(classes) <= 200 else _class_ranks.__wrapped__(classes):
+                found.setdefault(rank, []).append(tag)
     for rank in sorted(found):
         # the body must hold the report: prefer the candidate with the most text
         size, best = max(((_text_len(t), t) for t in found[rank]), key=lambda x: x[0])
@@ -182,6 +180,13 @@ def _find_body(root: etree._Element) -> etree._Element:
             return best
     body = root.find("body")
     return body if body is not None else root
+
+
+@lru_cache(maxsize=1024)
+def _class_ranks(classes: str) -> tuple[int, ...]:
+    """The body-selector ranks of a class attribute's names, in order (memoised: a page repeats a
+    few class strings, ``MsoNormal`` on every cell)."""
+    return tuple(rank for c in classes.split() if (rank := _CLASS_RANKS.get(c)) is not None)
 
 
 def _clean(s: str) -> str:
@@ -229,24 +234,30 @@ _CELL_TAGS = ("td", "th")
 
 
 def _cells(tr: etree._Element) -> list[etree._Element]:
-    return [c for c in tr if c.tag in _CELL_TAGS]
+    """A row's td/th cells (lxml filters the children by tag in C)."""
+    return list(tr.iterchildren(*_CELL_TAGS))
 
 
 def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_CELLS,
-                  own_rows: list[etree._Element] | None = None) -> Table:
+                  own_rows: list[etree._Element] | None = None,
+                  cell_rows: list[list[etree._Element]] | None = None) -> Table:
+    """A table's grid, spans resolved; ``cell_rows``: its rows' cells when the caller has them."""
+    if cell_rows is None:
+        cell_rows = [_cells(tr) for tr in (own_rows if own_rows is not None else _own_rows(table))]
     rows: list[list[tuple[str, int, int]]] = []
     ncells = 0
     spanned = False
-    for tr in own_rows if own_rows is not None else _own_rows(table):
+    for tds in cell_rows:
         row = []
-        for td in tr:
-            if td.tag not in _CELL_TAGS:
-                continue
+        for td in tds:
             rowspan, colspan = td.get("rowspan"), td.get("colspan")
-            cell = (cell_text(td), _span(rowspan) if rowspan else 1, _span(colspan) if colspan else 1)
-            spanned = spanned or cell[1] > 1 or cell[2] > 1
-            row.append(cell)
-            ncells += 1
+            if rowspan or colspan:
+                cell = (cell_text(td), _span(rowspan) if rowspan else 1, _span(colspan) if colspan else 1)
+                spanned = spanned or cell[1] > 1 or cell[2] > 1
+                row.append(cell)
+            else:
+                row.append((cell_text(td), 1, 1))
+        ncells += len(tds)
         if ncells > max_cells:
             break
         rows.append(row)
@@ -260,10 +271,11 @@ def table_to_grid(table: etree._Element, where: str, max_cells: int = MAX_TABLE_
 def _own_rows(table: etree._Element) -> list[etree._Element]:
     out: list[etree._Element] = []
     for child in table:
-        if child.tag == "tr":
+        tag = child.tag
+        if tag == "tr":
             out.append(child)
-        elif child.tag in ("thead", "tbody", "tfoot"):
-            out.extend(c for c in child if c.tag == "tr")
+        elif tag in ("thead", "tbody", "tfoot"):
+            out.extend(child.iterchildren("tr"))
     return out
 
 
@@ -314,8 +326,8 @@ class _Walker:
 
     def _table(self, table: etree._Element) -> None:
         # A layout table (one that holds other tables, or a single cell) is walked as content.
-        rows = _own_rows(table)
-        ncells = sum(len(_cells(tr)) for tr in rows)
+        cell_rows = [_cells(tr) for tr in _own_rows(table)]
+        ncells = sum(map(len, cell_rows))
         if ncells <= 1 or table.find(".//table") is not None:
             self.flush()
             self.walk(table)
@@ -326,6 +338,6 @@ class _Walker:
         self.cells += ncells
         if self.cells > self.limits.max_cells:
             raise CorruptFile(f"HTML page has more than {self.limits.max_cells} table cells (cap)")
-        grid = table_to_grid(table, where=f"table {self.ntables}", own_rows=rows)
+        grid = table_to_grid(table, where=f"table {self.ntables}", cell_rows=cell_rows)
         if grid.rows:
             self._add(grid)

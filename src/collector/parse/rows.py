@@ -163,6 +163,25 @@ def _split_text_line(text: str) -> tuple[str, ...]:
 _split_cached = lru_cache(maxsize=8192)(_split_text_line)
 
 
+def _row_heading(grid_row: list[str] | tuple[str, ...]) -> int | None:
+    """The section a table row heads: a heading typed into a full-width row (all three tables in one
+    grid) has one distinct text."""
+    texts = set(map(str.strip, grid_row))  # the row's distinct texts, in C
+    texts.discard("")
+    return heading_number(next(iter(texts))) if len(texts) == 1 else None
+
+
+ROW_MEMO_CHARS = 600  # grid rows up to this many characters are memoised whole
+
+
+@lru_cache(maxsize=8192)
+def _grid_row(grid_row: tuple[str, ...]) -> tuple[tuple[CellText, ...], int | None]:
+    """A grid row's cell texts (no OCR confidence) and the section it heads, memoised per row: the
+    template's label rows and many value rows recur in every report, and one lookup replaces one
+    per cell. The CellTexts are shared as :func:`_cell_text` shares them (nothing changes one)."""
+    return (tuple([_cell_text(t, c, None) for c, t in enumerate(grid_row)]), _row_heading(grid_row))
+
+
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
     """All rows of ``doc`` in order, and the section numbers in the order their headings appear."""
     rows: list[Row] = []
@@ -188,17 +207,15 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
             for r, grid_row in enumerate(block.rows):
                 if conf:
                     cells = [Cell(_cell_text(t, c, conf.get((r, c)))) for c, t in enumerate(grid_row)]
-                else:  # _cell_text(t, c, None) inlined: a table has hundreds of cells
-                    cells = [Cell(_cell_text_cached(t, c, None) if len(t) <= SHORT else _new_cell_text(t, c, None))
-                             for c, t in enumerate(grid_row)]
+                    n = _row_heading(grid_row)
+                else:
+                    key = tuple(grid_row)
+                    texts, n = _grid_row(key) if sum(map(len, key)) <= ROW_MEMO_CHARS else _grid_row.__wrapped__(key)
+                    cells = list(map(Cell, texts))
                 for c in copies.get(r, ()):
                     if c < len(cells):
                         cells[c].copy = True
                 where = f"{block.where} row {r + 1}".strip()
-                texts = set(map(str.strip, grid_row))  # the row's distinct texts, in C
-                texts.discard("")
-                # a heading typed into a full-width table row (all three tables in one grid)
-                n = heading_number(next(iter(texts))) if len(texts) == 1 else None
                 if n is not None and (not sections or n > sections[-1]):
                     current = n
                     sections.append(n)
