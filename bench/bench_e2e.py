@@ -128,10 +128,12 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
     import psutil
     from flows.collect import collect_flow
 
-    from collector.cli_flows import PRELOAD, embedded_api
+    from collector import cli_flows
 
+    # started as `xxgk collect` starts it (an older checkout, compared with --baseline runs, has no PRELOAD)
+    preload = getattr(cli_flows, "PRELOAD", None)
     t_api = time.perf_counter()
-    with embedded_api(preload=PRELOAD) as api:  # as `xxgk collect` starts it
+    with cli_flows.embedded_api(**({"preload": preload} if preload else {})) as api:
         api_start = time.perf_counter() - t_api
         api_pids = [c.pid for c in psutil.Process().children(recursive=True)]
         cpu0 = {pid: _cpu(pid) for pid in [os.getpid(), *api_pids]}
