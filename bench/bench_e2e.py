@@ -1,6 +1,9 @@
 """End to end, honestly: the collect flow, the same work without Prefect, and a bare parse of the same documents.
 
-Run: ``python bench/bench_e2e.py [--scales 2,8,16] [--demo]``. Writes ``bench/results/e2e.json``.
+Run: ``python bench/bench_e2e.py [--scales 2,8,16] [--repeat 3] [--demo]``. Writes ``bench/results/e2e.json``.
+With ``--repeat N`` each variant runs N times per scale, the variants in turn, and the run of median
+wall time stands for each (``walls`` lists them all): this VM's speed drifts by a third within
+minutes, which a single run per variant turns into a ratio off by as much.
 
 For each simulator scale (seed 0, report years 2019–2023, no faults, HTML report pages only —
 a DOC attachment costs a LibreOffice start, which would swamp what is compared here), in one run:
@@ -256,7 +259,12 @@ def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def run_scale(scale: int, tmp: Path, env: dict[str, str]) -> dict[str, Any]:
+def _median_run(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(rows, key=lambda r: r["wall_seconds"])
+    return {**ordered[(len(ordered) - 1) // 2], "walls": [r["wall_seconds"] for r in rows]}
+
+
+def run_scale(scale: int, tmp: Path, env: dict[str, str], repeat: int = 1) -> dict[str, Any]:
     portals_file = tmp / f"portals-{scale}.yaml"
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(scale), str(portals_file)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -273,15 +281,19 @@ def run_scale(scale: int, tmp: Path, env: dict[str, str]) -> dict[str, Any]:
         row["simulator_cpu_seconds"] = round(_cpu(server.pid) - cpu0, 2)
         return row
 
+    runs: dict[str, list[dict[str, Any]]] = {"flow": [], "library": [], "library_one_process": [], "bare_parse": []}
     try:
-        flow = served(["flow", str(portals_file), str(tmp / f"flow-{scale}")], env)
-        library = served(["library", str(portals_file), str(tmp / f"lib-{scale}")], env)
-        one_process = served(["library", str(portals_file), str(tmp / f"lib1-{scale}")],
-                             {**env, "XXGK_PARSE_WORKERS": "1"})
-        bare = _child(["bare", str(tmp / f"lib-{scale}")], env)
+        for i in range(repeat):  # in turn, so a slow minute of the VM touches every variant alike
+            runs["flow"].append(served(["flow", str(portals_file), str(tmp / f"flow-{scale}-{i}")], env))
+            runs["library"].append(served(["library", str(portals_file), str(tmp / f"lib-{scale}-{i}")], env))
+            runs["library_one_process"].append(served(["library", str(portals_file), str(tmp / f"lib1-{scale}-{i}")],
+                                                      {**env, "XXGK_PARSE_WORKERS": "1"}))
+            runs["bare_parse"].append(_child(["bare", str(tmp / f"lib-{scale}-{i}")], env))
     finally:
         server.stdin.close()
         server.wait(timeout=60)
+    # each variant's run of median wall time stands for it; every run's wall time is kept
+    flow, library, one_process, bare = (_median_run(runs[k]) for k in runs)
     cpus = os.cpu_count() or 1
     for r in (flow, library):
         # every process's CPU during the run over the machine's cores: no schedule on these cores can
@@ -329,6 +341,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", default="2,8,16", help="simulator scales (agencies per portal = 3 x scale)")
     ap.add_argument("--demo", action="store_true", help="also time `xxgk demo` from a new Prefect home")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each variant per scale, in turn; each variant's median run is reported")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "e2e.json")
     ap.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -346,10 +360,10 @@ def main() -> None:
         tmp = Path(tmp_s)
         env = dict(os.environ, PREFECT_HOME=str(tmp / "prefect-home"))
         env.pop("PREFECT_API_URL", None)  # the embedded API, measured as its own process
-        rows = [run_scale(s, tmp, env) for s in scales]
+        rows = [run_scale(s, tmp, env, a.repeat) for s in scales]
         demo = run_demo(tmp) if a.demo else None
     result: dict[str, Any] = {
-        "benchmark": "e2e", "corpus": {"simulator_seed": SEED, "years": YEARS, "faults": None,
+        "benchmark": "e2e", "repeat": a.repeat, "corpus": {"simulator_seed": SEED, "years": YEARS, "faults": None,
                                        "attachments": "none (HTML report pages)", "politeness": "off"},
         "scales": rows,
         "targets": {"flow_vs_bare": TARGET_FLOW_VS_BARE, "demo_seconds": 60},
