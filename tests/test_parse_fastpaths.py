@@ -397,8 +397,8 @@ def _row_view(row: Row) -> tuple:
 
 def test_memoised_grid_rows_equal_the_per_cell_reading() -> None:
     """Rows of grids (recurring, long past the memo's bound, with merged-cell copies, headings typed
-    into a row, OCR confidence) read through the row memo equal the per-cell reading, and every
-    row gets its own Cell objects (``copy`` is set per row)."""
+    into a row, OCR confidence) read through the row memo equal the per-cell reading; a Cell marked
+    as a copy is the row's own (shared Cells are never changed)."""
     from collector.models import Document, Table
     from collector.parse.rows import ROW_MEMO_CHARS, document_rows
 
@@ -421,5 +421,207 @@ def test_memoised_grid_rows_equal_the_per_cell_reading() -> None:
             _old_table_rows(table, want, want_sections)
         assert got_sections == want_sections, trial
         assert [_row_view(r) for r in got] == [_row_view(r) for r in want], trial
-        cells = [id(c) for r in got for c in r.cells]
-        assert len(set(cells)) == len(cells)  # no Cell shared between rows
+        # Cells are shared between rows and reports (round 4) but never one marked as a copy, and
+        # a row's texts (the split memo's key) are given only where no cell is a copy
+        seen: dict[int, int] = {}
+        for r in got:
+            for c in r.cells:
+                seen[id(c)] = seen.get(id(c), 0) + 1
+        assert all(not c.copy for r in got for c in r.cells if seen[id(c)] > 1), trial
+        for r in got:
+            if r.texts is not None:
+                assert r.texts == tuple(c.text for c in r.cells) and not any(c.copy for c in r.cells), trial
+        again, _ = document_rows(Document(blocks=list(tables), media_type="html", extractor="lxml"))
+        assert [_row_view(r) for r in again] == [_row_view(r) for r in want], trial  # the memo was not changed
+
+
+# ---- round 4 (issue #13) ---------------------------------------------------------------------------
+
+
+def _text_view(texts: list) -> list:
+    return [(t, type(t), getattr(t, "col", None), getattr(t, "conf", None), getattr(t, "made", None)) for t in texts]
+
+
+def test_split_label_memo_equals_the_cell_loop_on_document_rows() -> None:
+    """split_label memoised on a row's texts (grid rows without copies, text lines) gives what the
+    cell loop gives, with the values' own columns (a grid row's and a line's equal texts are kept
+    apart), and a fresh list each call."""
+    from collector.models import Document, Paragraph, Table
+    from collector.parse.assemble import split_label
+    from collector.parse.rows import document_rows
+
+    rng = random.Random(41)
+    words = ["", " ", "规章", "5", "—", "12（含1件）", "本年制发件数", "３", "（一）予以公开", "/", "自然人", "x" * 300]
+    for trial in range(200):
+        blocks: list = []
+        for b in range(rng.randint(1, 4)):
+            cells = [rng.choice(words) for _ in range(rng.randint(1, 8))]
+            if rng.random() < 0.5:
+                grid = [list(cells), [rng.choice(words) for _ in cells], list(cells)]
+                copies = {(1, c) for c in range(len(cells)) if rng.random() < 0.2}
+                blocks.append(Table(rows=grid, copies=copies, where=f"table {b + 1}"))
+            else:
+                blocks.append(Paragraph(rng.choice(["\t", "|", " "]).join(cells), where=f"line {b + 1}"))
+        rows, _ = document_rows(Document(blocks=blocks, media_type="html", extractor="lxml"))
+        for row in rows:
+            for _ in range(2):  # the second call is served by the memo
+                label, values = split_label(row)
+                want_label, want_values = _old_split_label(row)
+                assert label == want_label and _text_view(values) == _text_view(want_values), trial
+            assert split_label(row)[1] is not split_label(row)[1]
+
+
+def _old_store_fields(raw: str, where: str) -> tuple:
+    """tables._store before the memo (the reference), as the CellValue's fields."""
+    from collector.parse.normalize import parse_value
+
+    p = parse_value(raw)
+    col = getattr(raw, "col", None)
+    if col is not None and " col " not in where:
+        where = f"{where} col {col + 1}"
+    return (p.value, raw.strip(), where, p.unit, getattr(raw, "conf", None))
+
+
+def test_cell_values_memo_equals_the_plain_store() -> None:
+    """Equal texts in other columns, with other OCR confidences (1 and 1.0 apart), made or printed,
+    long past the memo's bound: each gets the fields the plain code gave."""
+    from collector.parse.rows import _new_cell_text
+    from collector.parse.solve import _like
+    from collector.parse.tables import CELL_MEMO_CHARS, _cell_value
+
+    raws: list[str] = []
+    for text in ["5", " 5 ", "—", "", "12（含转办1件）", "3万元", "1" * (CELL_MEMO_CHARS + 5), "见附件"]:
+        raws += [text, _new_cell_text(text, 2, None), _new_cell_text(text, 3, None), _new_cell_text(text, 2, 1),
+                 _new_cell_text(text, 2, 1.0), _new_cell_text(text, 2, 0.87), _like(_new_cell_text(text, 4, 0.5), text)]
+    for _ in range(2):
+        for raw in raws:
+            for where in ("table 2 row 5", "table 2 row 5 col 3", "line 7 (blank inserted)"):
+                cv = _cell_value(raw, where)
+                got = (cv.value, cv.raw, cv.where, cv.unit, cv.confidence)
+                want = _old_store_fields(raw, where)
+                assert got == want and [type(x) for x in got] == [type(x) for x in want], (raw, where)
+    assert _cell_value(raws[0], "w") is not _cell_value(raws[0], "w")  # a fresh CellValue: 二 changes its own
+
+
+def _old_published_date_from(lines: list[str], meta: dict, year: int | None) -> tuple:
+    """metadata.published_date_from before the shared scan (the reference)."""
+    import re
+
+    from collector.parse.metadata import _CN_NUM, _DATE_ANY, _DATE_CN, _DATE_LABELLED, _LABEL_RANK, _mk_date
+
+    def plausible(d):  # noqa: ANN001, ANN202
+        return d is not None and (year is None or year <= d.year <= year + 2)
+
+    candidates = []
+    page_text = meta.get("page_text") if isinstance(meta.get("page_text"), str) else ""
+    head = "\n".join(lines[:25]) + "\n" + str(page_text or "")
+    for m in _DATE_LABELLED.finditer(head):
+        d = _mk_date(m.group(2), m.group(3), m.group(4))
+        if plausible(d):
+            candidates.append((_LABEL_RANK.get(m.group(1), 2), d, "page_metadata"))
+    for key in ("PubDate", "firstpublishedtime", "publishdate", "publishtime"):
+        v = meta.get(key)
+        if isinstance(v, str):
+            m2 = _DATE_ANY.search(v) or _DATE_CN.search(v)
+            d = _mk_date(*m2.groups()) if m2 else None
+            if plausible(d):
+                candidates.append((1, d, "html_meta"))
+    tail = [ln for ln in lines[-8:] if len(ln.strip()) <= 40]
+    for ln in reversed(tail):
+        m3 = _DATE_CN.search(_CN_NUM(nfkc(ln)))
+        if m3:
+            d = _mk_date(*m3.groups())
+            if plausible(d):
+                candidates.append((2, d, "closing_date"))
+                break
+    for ln in lines[:6]:
+        m4 = re.match(r"^\s*[(（]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*[)）]\s*$", nfkc(ln))
+        if m4:
+            d = _mk_date(*m4.groups())
+            if plausible(d):
+                candidates.append((2, d, "closing_date"))
+    if not candidates:
+        return None, None
+    candidates.sort(key=lambda c: c[0])
+    return candidates[0][1], candidates[0][2]
+
+
+def test_published_date_from_one_scan_equals_the_scan_per_year() -> None:
+    """Both passes of extract_metadata read the dates of one scan: for every year (None included)
+    the pick equals the old per-call scan, closing dates that fail the year check included."""
+    from collector.parse.metadata import _dates_seen, published_date_from
+
+    rng = random.Random(17)
+    dated = ["发布日期：2022-01-15", "成文日期：2021年12月30日", "2023年2月30日", "二〇二二年一月十日", "（2020年3月10日）",
+             "某某县人民政府", "2021年3月31日", "发布时间: 2024-03-01", "2019年13月1日", "正文", "（2022年1月5日）"]
+    metas = [{}, {"PubDate": "2022-02-01 10:00"}, {"publishdate": "2020年1月9日"}, {"PubDate": "n/a"},
+             {"page_text": "发布日期：2021-11-30 浏览次数"}, {"page_text": 5}]
+    for _ in range(600):
+        lines = [rng.choice(dated) for _ in range(rng.randint(0, 30))]
+        meta = rng.choice(metas)
+        seen = _dates_seen(lines, meta)
+        for year in (None, 2019, 2020, 2021, 2022, 2023):
+            want = _old_published_date_from(lines, meta, year)
+            assert published_date_from(lines, meta, year, seen) == want, (lines, meta, year)
+            assert published_date_from(lines, meta, year) == want
+
+
+def _old_rule17_s4_s2(rec: dict) -> list:
+    """rule17's 四 and 二 parts before round 4 (every value checked one by one; the reference)."""
+    from collector.validate.rules import (
+        S2_CAPS,
+        S4_CELL_CAP,
+        S4_PER_REQUEST,
+        S4_SLACK,
+        Finding,
+        _requests_handled,
+    )
+
+    out = []
+    handled = _requests_handled(rec)
+    limit = S4_PER_REQUEST * handled + S4_SLACK if handled is not None else None
+    for block, cols in (rec.get("s4") or {}).items():
+        for col, v in (cols or {}).items():
+            if v is None:
+                continue
+            p = f"s4.{block}.{col}"
+            if abs(v) >= S4_CELL_CAP:
+                out.append(Finding(17, "warning", f"{p} = {v:g}: implausible for a count of reviews or suits "
+                                                  f"(≥ {S4_CELL_CAP:,}); a number picked up from the page?", [p]))
+            elif limit is not None and v > limit:
+                out.append(Finding(17, "warning", f"{p} = {v:g} reviews/suits against {handled:g} requests handled: "
+                                                  "far above what the report's own totals allow", [p]))
+    for art, items in (rec.get("s2") or {}).items():
+        for item, cols in (items or {}).items():
+            for col, v in (cols or {}).items():
+                cap = S2_CAPS.get(f"{item}.{col}", S2_CAPS.get(col))
+                if v is not None and cap is not None and abs(v) >= cap:
+                    p = f"s2.{art}.{item}.{col}"
+                    out.append(Finding(17, "warning", f"{p} = {v:g}: implausible (≥ {cap:,g})", [p]))
+    return out
+
+
+def test_rule17_skips_only_blocks_and_items_that_cannot_fire() -> None:
+    from collector.parse.record import derive
+    from collector.validate.rules import rule17_plausible
+    from tests.reportgen import make_record
+
+    rng = random.Random(23)
+    fired = set()
+    plant = [None, 0, 3, 999, 1_000, 1_001, 5_000, 9_999, 10_000, 10_001, 100_000, -2_000, 12.5, 1e8]
+    for i in range(200):
+        fmt = "gb2021" if i % 2 else "gb2019"
+        rec = make_record(fmt, 2021 if i % 2 else 2020, seed=i, big=i % 3 == 0, blanks=0.3 if i % 4 == 0 else 0.0)
+        for sec in ("s4", "s2"):
+            for node in rec[sec].values():
+                for cols in (node.values() if sec == "s2" else [node]):
+                    for col in cols:
+                        if rng.random() < 0.12:
+                            cols[col] = rng.choice(plant)
+        if i % 9 == 0:
+            rec["s3"] = {}  # no requests handled: 四 only against its cap
+        rec["derived"] = derive(rec)
+        got = [f for f in rule17_plausible(rec) if not f.fields[0].startswith("s3.")]
+        assert got == _old_rule17_s4_s2(rec), i
+        fired.update(f.fields[0][:2] for f in got)
+    assert fired == {"s4", "s2"}

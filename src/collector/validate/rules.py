@@ -352,6 +352,9 @@ S2_CAPS: dict[str, float] = {   # field suffix -> cap (counts of documents, item
 }
 
 
+_S2_LEAST_CAP = min(S2_CAPS.values())
+
+
 def _requests_handled(rec: dict[str, Any]) -> int | float | None:
     """The report's own total of requests: 一 + 二 (= 三(七) + 四 when the table balances)."""
     totals = _column(rec, _BALANCE_ROWS, "total")
@@ -383,6 +386,9 @@ def rule17_plausible(rec: dict[str, Any]) -> list[Finding]:
                                                   f"({handled:g})", [p]))
     limit = S4_PER_REQUEST * handled + S4_SLACK if handled is not None else None
     for block, cols in (rec.get("s4") or {}).items():
+        filled = [v for v in (cols or {}).values() if v is not None]
+        if not filled or (max(map(abs, filled)) < S4_CELL_CAP and (limit is None or max(filled) <= limit)):
+            continue  # no value of the block can fire
         for col, v in (cols or {}).items():
             if v is None:
                 continue
@@ -395,6 +401,9 @@ def rule17_plausible(rec: dict[str, Any]) -> list[Finding]:
                                                   "far above what the report's own totals allow", [p]))
     for art, items in (rec.get("s2") or {}).items():
         for item, cols in (items or {}).items():
+            filled = [v for v in (cols or {}).values() if v is not None]
+            if not filled or max(map(abs, filled)) < _S2_LEAST_CAP:
+                continue  # under every cap
             for col, v in (cols or {}).items():
                 cap = S2_CAPS.get(f"{item}.{col}", S2_CAPS.get(col))
                 if v is not None and cap is not None and abs(v) >= cap:
