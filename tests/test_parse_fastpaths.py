@@ -421,86 +421,17 @@ def test_memoised_grid_rows_equal_the_per_cell_reading() -> None:
             _old_table_rows(table, want, want_sections)
         assert got_sections == want_sections, trial
         assert [_row_view(r) for r in got] == [_row_view(r) for r in want], trial
-        # Cells are shared between rows and reports (round 4) but never one marked as a copy, and
-        # a row's texts (the split memo's key) are given only where no cell is a copy
+        # Cells are shared between rows and reports (round 4) but never one marked as a copy
         seen: dict[int, int] = {}
         for r in got:
             for c in r.cells:
                 seen[id(c)] = seen.get(id(c), 0) + 1
         assert all(not c.copy for r in got for c in r.cells if seen[id(c)] > 1), trial
-        for r in got:
-            if r.texts is not None:
-                assert r.texts == tuple(c.text for c in r.cells) and not any(c.copy for c in r.cells), trial
         again, _ = document_rows(Document(blocks=list(tables), media_type="html", extractor="lxml"))
         assert [_row_view(r) for r in again] == [_row_view(r) for r in want], trial  # the memo was not changed
 
 
 # ---- round 4 (issue #13) ---------------------------------------------------------------------------
-
-
-def _text_view(texts: list) -> list:
-    return [(t, type(t), getattr(t, "col", None), getattr(t, "conf", None), getattr(t, "made", None)) for t in texts]
-
-
-def test_split_label_memo_equals_the_cell_loop_on_document_rows() -> None:
-    """split_label memoised on a row's texts (grid rows without copies, text lines) gives what the
-    cell loop gives, with the values' own columns (a grid row's and a line's equal texts are kept
-    apart), and a fresh list each call."""
-    from collector.models import Document, Paragraph, Table
-    from collector.parse.assemble import split_label
-    from collector.parse.rows import document_rows
-
-    rng = random.Random(41)
-    words = ["", " ", "规章", "5", "—", "12（含1件）", "本年制发件数", "３", "（一）予以公开", "/", "自然人", "x" * 300]
-    for trial in range(200):
-        blocks: list = []
-        for b in range(rng.randint(1, 4)):
-            cells = [rng.choice(words) for _ in range(rng.randint(1, 8))]
-            if rng.random() < 0.5:
-                grid = [list(cells), [rng.choice(words) for _ in cells], list(cells)]
-                copies = {(1, c) for c in range(len(cells)) if rng.random() < 0.2}
-                blocks.append(Table(rows=grid, copies=copies, where=f"table {b + 1}"))
-            else:
-                blocks.append(Paragraph(rng.choice(["\t", "|", " "]).join(cells), where=f"line {b + 1}"))
-        rows, _ = document_rows(Document(blocks=blocks, media_type="html", extractor="lxml"))
-        for row in rows:
-            for _ in range(2):  # the second call is served by the memo
-                label, values = split_label(row)
-                want_label, want_values = _old_split_label(row)
-                assert label == want_label and _text_view(values) == _text_view(want_values), trial
-            assert split_label(row)[1] is not split_label(row)[1]
-
-
-def _old_store_fields(raw: str, where: str) -> tuple:
-    """tables._store before the memo (the reference), as the CellValue's fields."""
-    from collector.parse.normalize import parse_value
-
-    p = parse_value(raw)
-    col = getattr(raw, "col", None)
-    if col is not None and " col " not in where:
-        where = f"{where} col {col + 1}"
-    return (p.value, raw.strip(), where, p.unit, getattr(raw, "conf", None))
-
-
-def test_cell_values_memo_equals_the_plain_store() -> None:
-    """Equal texts in other columns, with other OCR confidences (1 and 1.0 apart), made or printed,
-    long past the memo's bound: each gets the fields the plain code gave."""
-    from collector.parse.rows import _new_cell_text
-    from collector.parse.solve import _like
-    from collector.parse.tables import CELL_MEMO_CHARS, _cell_value
-
-    raws: list[str] = []
-    for text in ["5", " 5 ", "—", "", "12（含转办1件）", "3万元", "1" * (CELL_MEMO_CHARS + 5), "见附件"]:
-        raws += [text, _new_cell_text(text, 2, None), _new_cell_text(text, 3, None), _new_cell_text(text, 2, 1),
-                 _new_cell_text(text, 2, 1.0), _new_cell_text(text, 2, 0.87), _like(_new_cell_text(text, 4, 0.5), text)]
-    for _ in range(2):
-        for raw in raws:
-            for where in ("table 2 row 5", "table 2 row 5 col 3", "line 7 (blank inserted)"):
-                cv = _cell_value(raw, where)
-                got = (cv.value, cv.raw, cv.where, cv.unit, cv.confidence)
-                want = _old_store_fields(raw, where)
-                assert got == want and [type(x) for x in got] == [type(x) for x in want], (raw, where)
-    assert _cell_value(raws[0], "w") is not _cell_value(raws[0], "w")  # a fresh CellValue: 二 changes its own
 
 
 def _old_published_date_from(lines: list[str], meta: dict, year: int | None) -> tuple:
@@ -625,3 +556,36 @@ def test_rule17_skips_only_blocks_and_items_that_cannot_fire() -> None:
         assert got == _old_rule17_s4_s2(rec), i
         fired.update(f.fields[0][:2] for f in got)
     assert fired == {"s4", "s2"}
+
+
+def test_text_lines_shared_cells_equal_the_per_line_split() -> None:
+    """Short lines' Cells come from a memo shared between reports (round 4): the rows equal the
+    per-line split (long lines, separators with no cells, headings), and reading a document again
+    after its rows were used gives the same rows (no shared Cell was changed)."""
+    from collector.models import Document, Paragraph
+    from collector.parse.rows import Cell, document_rows, heading_number, strip_markup
+
+    rng = random.Random(29)
+    lines = ["一、总体情况", "（二）部分公开\t3\t0\t0\t0\t0\t0\t3", "| 1. 予以公开 | 5 | 0 |", "|---|---|", "本年新收 12 0 — 3 元",
+             "三、收到和处理政府信息公开申请情况", "x" * 250 + " 5 6", "| a |" + " b |" * 80, "", "**四、行政复议**"]
+    for trial in range(300):
+        blocks = [Paragraph(rng.choice(lines), where=f"line {i + 1}") for i in range(rng.randint(1, 12))]
+        doc = Document(blocks=blocks, media_type="text", extractor="text")
+        want: list[Row] = []
+        sections: list[int] = []
+        current = 0
+        for b in blocks:  # document_rows' paragraph branch before round 4 (the reference)
+            text = strip_markup(b.text)
+            n = heading_number(text)
+            if n is not None and (not sections or n > sections[-1]):
+                current = n
+                sections.append(n)
+                want.append(Row([Cell(text)], current, b.where, False, len(want), heading=n))
+                continue
+            parts = _split_text_line(text)
+            if parts:
+                want.append(Row([Cell(t) for t in parts], current, b.where, False, len(want),
+                                positional="\t" in text or "|" in text))
+        for _ in range(2):
+            got, got_sections = document_rows(doc)
+            assert got_sections == sections and [_row_view(r) for r in got] == [_row_view(r) for r in want], trial

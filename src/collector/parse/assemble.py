@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from collector.parse.labels import ENUMERATOR_NORM, S3_COLUMNS, S3_OTHER_SUBROWS, S3_STREAM_PATTERNS
 from collector.parse.normalize import has_cjk, is_blank, is_value_cell, norm_label
-from collector.parse.rows import SHORT, Cell, Row
+from collector.parse.rows import SHORT, Row
 
 WIDTH = len(S3_COLUMNS)
 MAX_EXTRA = 3  # a reading may hold this many tokens more than its cells (numbers wrapped or broken)
@@ -72,30 +72,7 @@ class _Occurrence:
 
 
 def split_label(row: Row) -> tuple[str, list[str]]:
-    """(label text, value cell texts) of a row; copies of merged cells count for labels only.
-
-    Memoised on the row's texts where no cell is a copy (``Row.texts``): the template's rows recur
-    in every report and each is split by 二, 三 and 四 in turn."""
-    if row.texts is not None and sum(map(len, row.texts)) <= ROW_SPLIT_CHARS:
-        label, values = _split_texts(row.texts, row.from_table)
-        return label, list(values)
-    return _split_label(row)
-
-
-ROW_SPLIT_CHARS = 600  # rows up to this many characters have their split memoised
-
-
-@lru_cache(maxsize=8192)
-def _split_texts(texts: tuple[str, ...], from_table: bool) -> tuple[str, tuple[str, ...]]:
-    """:func:`_split_label` of a row of these texts, none a copy. ``from_table`` is part of the key
-    because a grid row's texts carry their column (CellText) and a line's do not: equal tuples of
-    either kind give back their own kind."""
-    label, values = _split_label(Row([Cell(t) for t in texts], 0, "", from_table))
-    return label, tuple(values)
-
-
-def _split_label(row: Row) -> tuple[str, list[str]]:
-    """:func:`split_label` without the memo (the reference)."""
+    """(label text, value cell texts) of a row; copies of merged cells count for labels only."""
     texts = [c.text for c in row.cells]
     flags = list(map(_is_label, map(str.strip, texts)))  # per cell, in C (the checks are memoised)
     last = len(flags) - 1 - flags[::-1].index(True) if True in flags else -1  # the last label cell

@@ -237,8 +237,9 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         if integer and isinstance(v, float) and v.is_integer():
             v = int(v)
         node = numbers
-        for p in parents:
-            node = node.setdefault(p, {})
+        for p in parents:  # node.setdefault(p, {}) without a new dict per call: the tree has the schema's nodes
+            child = node.get(p)
+            node = child if child is not None else node.setdefault(p, {})
         node[leaf] = v
     derived_fields: list[str] = []
     if s3_layout == "gb2021":

@@ -68,9 +68,6 @@ class Row:
     index: int = 0
     heading: int | None = None  # set when the row is a section heading
     positional: bool = False  # text split on tabs or "|": empty cells kept, so columns line up
-    # the cells' texts when no cell is a copy: what a reading of the row depends on, so readings can
-    # be memoised on it (parse.assemble.split_label); None for rows with copies or OCR confidences
-    texts: tuple[str, ...] | None = None
 
 
 def heading_number(text: str) -> int | None:
@@ -178,21 +175,19 @@ ROW_MEMO_CHARS = 600  # grid rows up to this many characters are memoised whole
 
 
 @lru_cache(maxsize=8192)
-def _grid_row(grid_row: tuple[str, ...]) -> tuple[tuple[Cell, ...], tuple[CellText, ...], int | None]:
-    """A grid row's cells (none a copy), their texts (no OCR confidence) and the section it heads,
+def _grid_row(grid_row: tuple[str, ...]) -> tuple[tuple[Cell, ...], int | None]:
+    """A grid row's cells (none a copy; their texts without OCR confidence) and the section it heads,
     memoised per row: the template's label rows and many value rows recur in every report, and one
     lookup replaces one per cell. The Cells and CellTexts are shared between reports: nothing
     changes one after :func:`document_rows` made it (a copy is marked on a fresh Cell)."""
-    texts = tuple([_cell_text(t, c, None) for c, t in enumerate(grid_row)])
-    return tuple(map(Cell, texts)), texts, _row_heading(grid_row)
+    return tuple([Cell(_cell_text(t, c, None)) for c, t in enumerate(grid_row)]), _row_heading(grid_row)
 
 
 @lru_cache(maxsize=8192)
-def _line_cells(text: str) -> tuple[tuple[Cell, ...], tuple[str, ...]]:
-    """A short text line's cells and their texts (see :func:`_split_text_line`), shared between
-    reports like :func:`_grid_row`'s."""
-    parts = _split_cached(text)
-    return tuple(map(Cell, parts)), parts
+def _line_cells(text: str) -> tuple[Cell, ...]:
+    """A short text line's cells (see :func:`_split_text_line`), shared between reports like
+    :func:`_grid_row`'s."""
+    return tuple(map(Cell, _split_cached(text)))
 
 
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
@@ -210,39 +205,34 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
                 rows.append(Row([Cell(text)], current, block.where, False, len(rows), heading=n))
                 continue
             if len(text) <= SHORT:
-                shared, parts = _line_cells(text)
-                line_cells = list(shared)
+                line_cells = list(_line_cells(text))
             else:
-                parts = _split_text_line(text)
-                line_cells = [Cell(t) for t in parts]
-            if not parts:
+                line_cells = [Cell(t) for t in _split_text_line(text)]
+            if not line_cells:
                 continue
             rows.append(Row(line_cells, current, block.where, False, len(rows),
-                            positional="\t" in text or "|" in text, texts=parts))
+                            positional="\t" in text or "|" in text))
         else:
             conf = block.confidence or {}
             copies = block.copies_by_row() if block.copies else {}
             for r, grid_row in enumerate(block.rows):
-                texts: tuple[str, ...] | None = None
                 if conf:
                     cells = [Cell(_cell_text(t, c, conf.get((r, c)))) for c, t in enumerate(grid_row)]
                     n = _row_heading(grid_row)
                 else:
                     key = tuple(grid_row)
-                    shared, texts, n = (_grid_row(key) if sum(map(len, key)) <= ROW_MEMO_CHARS
-                                        else _grid_row.__wrapped__(key))
+                    shared, n = _grid_row(key) if sum(map(len, key)) <= ROW_MEMO_CHARS else _grid_row.__wrapped__(key)
                     cells = list(shared)
                 copied = copies.get(r)
                 if copied:
                     for c in copied:
                         if c < len(cells):
                             cells[c] = Cell(cells[c].text, True)  # a fresh Cell: the shared one stays as it is
-                    texts = None
                 where = f"{block.where} row {r + 1}".strip()
                 if n is not None and (not sections or n > sections[-1]):
                     current = n
                     sections.append(n)
-                    rows.append(Row(cells, current, where, True, len(rows), heading=n, texts=texts))
+                    rows.append(Row(cells, current, where, True, len(rows), heading=n))
                     continue
-                rows.append(Row(cells, current, where, True, len(rows), texts=texts))
+                rows.append(Row(cells, current, where, True, len(rows)))
     return rows, sections

@@ -41,31 +41,12 @@ class Extracted:
 
 
 def _store(out: Extracted, path: str, raw: str, where: str) -> None:
-    out.cells[path] = _cell_value(raw, where)
-
-
-def _cell_value(raw: str, where: str) -> CellValue:
-    """The cell ``raw`` read at ``where``: its value, text, place (with its grid column) and unit."""
-    col, conf = getattr(raw, "col", None), getattr(raw, "conf", None)
-    if len(raw) <= CELL_MEMO_CHARS:
-        return CellValue(*_cell_fields(raw, col, conf, where))
-    return CellValue(*_cell_fields.__wrapped__(raw, col, conf, where))
-
-
-CELL_MEMO_CHARS = 40  # cells up to this long have their fields memoised (numbers, blanks, short notes)
-
-
-@lru_cache(maxsize=16384, typed=True)  # typed: a confidence of 1 and one of 1.0 are kept apart
-def _cell_fields(raw: str, col: int | None, conf: float | None, where: str) -> tuple[object, ...]:
-    """A :class:`CellValue`'s fields for a cell read at ``where`` (as :func:`_store` makes them):
-    the same value in the same grid cell recurs across reports (counts are small numbers, and a
-    template's rows sit in the same places). The key holds the cell's column and OCR confidence,
-    which a CellText carries besides its text."""
     p = parse_value(raw)
+    col = getattr(raw, "col", None)
     if col is not None and " col " not in where:
         where = f"{where} col {col + 1}"
     # raw.strip() is an exact str for a CellText too (str(raw) first would copy it once more)
-    return p.value, raw.strip(), where, p.unit, conf
+    out.cells[path] = CellValue(p.value, raw.strip(), where, p.unit, getattr(raw, "conf", None))
 
 
 @lru_cache(maxsize=256)
@@ -95,8 +76,13 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
     cells = out.cells
     for key, cand in solution.chosen.items():
         where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
+        with_col = " col " not in where
         for path, raw in zip(_s3_paths(key), cand.raw, strict=True):
-            cells[path] = _cell_value(raw, where)  # _store(out, path, raw, where), inlined: ~150 cells a report
+            # _store(out, path, raw, where), inlined: ~150 cells a report
+            p = parse_value(raw)
+            col = getattr(raw, "col", None)
+            cells[path] = CellValue(p.value, raw.strip(), f"{where} col {col + 1}" if col is not None and with_col
+                                    else where, p.unit, getattr(raw, "conf", None))
         out.rows_found.add(key)
     out.blank_rows = stream.labelled - set(stream.readings)
     return out, stream.leftovers
