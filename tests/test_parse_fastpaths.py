@@ -653,3 +653,33 @@ def test_s3_rows_printed_once_equal_the_solver(monkeypatch) -> None:  # noqa: AN
         assert got == want, i
         assert got[0], i  # cells were read: the comparison is not between two empty readings
     assert fast >= 20 and fell_back >= 5  # both paths were compared
+
+
+def test_index_number_needs_the_character_no_other_normalises_to() -> None:
+    """index_number_from skips NFKC of the page when 引 is absent: no other code point's NFKC form
+    holds it (so no normalised text gains one), and the reading equals the full one."""
+    import unicodedata
+
+    from collector.parse.metadata import _INDEX_CHAR, _INDEX_NO, index_number_from
+
+    makers = [cp for cp in range(0x110000) if not 0xD800 <= cp < 0xE000 and cp != ord(_INDEX_CHAR)
+              and _INDEX_CHAR in unicodedata.normalize("NFKC", chr(cp))]
+    assert makers == []
+    for lines, meta in [(["索引号：11510100MB1234567X/2024-00012"], {}), (["索 引 号 | 0012-3/2021-5"], {}),
+                        (["标题"], {"page_text": "索引号: 000014349/2022-00101 发布日期"}), (["无"], {"page_text": "索号"}),
+                        (["索\uf96a引号：ABCDEFG/2023-1"], {})]:
+        blob = "\n".join(lines[:12]) + "\n" + str(meta.get("page_text") or "")
+        m = _INDEX_NO.search(nfkc(blob))
+        want = (None, None) if not m else ("".join(m.group(1).split()), "".join(m.group(1).split()).split("/")[0] or None)
+        assert index_number_from(lines, meta) == want
+
+
+def test_looks_traditional_regex_equals_the_set_test() -> None:
+    from collector.parse.normalize import _TRAD_HINT, looks_traditional
+
+    rng = random.Random(61)
+    pool = [*_TRAD_HINT, *"这个们说开关会与为东处资讯报证询复审结维纠讼书务权机构请体准复内总数", *"[]^-\\ab1 \n　"]
+    for n in [0, 1, 2, 5, 40, 400]:
+        for _ in range(300):
+            text = "".join(rng.choice(pool) for _ in range(n))
+            assert looks_traditional(text) == (not _TRAD_HINT.isdisjoint(text)), text

@@ -28,6 +28,9 @@ _DATE_LABELLED = re.compile(
 _DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ANY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：|]?\s*\|?\s*([0-9A-Za-z\-]*\s*/\s*\d{4}-\d+|[0-9A-Za-z\-]{6,}/[0-9\-]+)")
+# 引 of 索引号: no other character's NFKC form holds it (a test checks every code point), so a text
+# without it cannot match _INDEX_NO after NFKC.
+_INDEX_CHAR = "引"
 _LABEL_RANK = {"发布日期": 0, "发布时间": 0, "公开日期": 0, "信息时间": 1, "日期": 2, "时间": 2, "发文日期": 3,
                "成文日期": 3, "生成日期": 3}
 
@@ -267,6 +270,8 @@ def published_date_from(lines: list[str], meta: dict[str, object], year: int | N
 
 def index_number_from(lines: list[str], meta: dict[str, object]) -> tuple[str | None, str | None]:
     blob = "\n".join(lines[:12]) + "\n" + str(meta.get("page_text") or "")
+    if _INDEX_CHAR not in blob:
+        return None, None  # no 索引号 can appear after NFKC either: skip normalising the page text
     m = _INDEX_NO.search(nfkc(blob))
     if not m:
         return None, None
