@@ -683,3 +683,25 @@ def test_looks_traditional_regex_equals_the_set_test() -> None:
         for _ in range(300):
             text = "".join(rng.choice(pool) for _ in range(n))
             assert looks_traditional(text) == (not _TRAD_HINT.isdisjoint(text)), text
+
+
+def test_rows_joined_once_give_the_lines_and_narratives_of_the_two_joins() -> None:
+    from collector.parse.record import _row_texts, _section_texts
+    from collector.parse.rows import Cell
+
+    rng = random.Random(71)
+    words = ["", " ", "本机关", "5", "\u3000", "一、总体情况", "x y"]
+    for _ in range(500):
+        rows = [Row([Cell(rng.choice(words)) for _ in range(rng.randint(0, 4))], rng.randint(0, 6), "w",
+                    rng.random() < 0.3, i, heading=rng.choice([None, None, 1])) for i in range(rng.randint(0, 12))]
+        joined = _row_texts(rows)
+        old_lines = [" ".join([c.text for c in r.cells if c.text]).strip() for r in rows if not r.from_table]
+        assert [ln for ln in (j.strip() for j in joined if j is not None) if ln] == [ln for ln in old_lines if ln]
+        parts: dict[int, list[str]] = {n: [] for n in (1, 5, 6)}
+        for r in rows:  # _section_texts before round 4 (the reference)
+            if r.section in parts and r.heading is None and not r.from_table:
+                p = " ".join([c.text for c in r.cells if c.text])
+                if p.strip():
+                    parts[r.section].append(p)
+        want = {n: "\n".join(ps) or None for n, ps in parts.items()}
+        assert _section_texts(rows, joined=joined) == want == _section_texts(rows)

@@ -141,15 +141,21 @@ def _slot(path: str) -> tuple[tuple[str, ...], str, bool] | None:
     return None if field is None else (*_parts(path), field.kind == "integer")
 
 
-def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6)) -> dict[int, str | None]:
+def _row_texts(rows: list[Row]) -> list[str | None]:
+    """Each text row's cells joined by spaces (None for a table row): what the metadata's lines and
+    the sections' narratives are made of, joined once for both."""
+    return [None if r.from_table else " ".join([c.text for c in r.cells if c.text]) for r in rows]
+
+
+def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6),
+                   joined: list[str | None] | None = None) -> dict[int, str | None]:
     """Each kept section's narrative: its text rows (not headings, not table rows) joined by line,
-    None when it has none — for all of them in one pass over the rows."""
+    None when it has none — for all of them in one pass over the rows. ``joined``: the rows'
+    :func:`_row_texts`."""
     parts: dict[int, list[str]] = {n: [] for n in wanted}
-    for r in rows:
-        if r.section in parts and r.heading is None and not r.from_table:
-            p = " ".join([c.text for c in r.cells if c.text])
-            if p.strip():
-                parts[r.section].append(p)
+    for r, p in zip(rows, _row_texts(rows) if joined is None else joined, strict=True):
+        if r.section in parts and r.heading is None and p is not None and p.strip():
+            parts[r.section].append(p)
     return {n: "\n".join(ps) or None for n, ps in parts.items()}
 
 
@@ -164,7 +170,8 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     full_text = _simplify(doc)
     rows, sections = document_rows(doc)
     fmt, score = detect_format(norm_text(full_text))
-    lines = [" ".join([c.text for c in r.cells if c.text]).strip() for r in rows if not r.from_table]
+    joined = _row_texts(rows)
+    lines = [ln.strip() for ln in joined if ln is not None]
     lines = [ln for ln in lines if ln]
 
     warnings: list[str] = list(doc.warnings)
@@ -254,7 +261,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         region.update({k: v for k, v in region_hint.items() if v and k in region})
     if legacy is not None:
         numbers["legacy"]["fees_unit"] = legacy.fees_unit
-    section_texts = _section_texts(rows)
+    section_texts = _section_texts(rows, joined=joined)
     prose = prose_figures(section_texts[1] or full_text[:5000])
     if legacy is not None:
         # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones
