@@ -51,7 +51,7 @@ def _error(msg: str) -> None:
 # flows, and what a run needs later — the store (pyarrow; and pandas, which pyarrow imports on its
 # first array built from a list, ~0.5 s) and the summary every run ends with (Altair, DuckDB).
 # Imported in the run instead, they held the GIL while discovery parsed the listing pages (issue #13).
-PRELOAD = ("flows.backfill", "flows.collect", "flows.reparse", "collector.store.dataset", "pandas",
+PRELOAD = ("flows.backfill", "flows.collect", "flows.reparse", "collector.store.dataset",
            "collector.summary")
 
 

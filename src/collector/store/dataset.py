@@ -46,15 +46,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.fs as pafs
-import pyarrow.parquet as pq
-
 from collector.errors import ReadOnlyStore, StoreError
 from collector.schema import TableSpec, conform, conform_columns, table_specs
 from collector.store import commit
+from collector.store.arrow import ds, pa, pafs, pc, pq
 from collector.store.faults import fault_point, store_error
 from collector.store.fileformat import file_format
 from collector.store.keyindex import FileKeys, KeyIndex, merge_candidates, partition_of
