@@ -48,8 +48,8 @@ def _error(msg: str) -> None:
 
 
 # Imported while the embedded API's server starts (seconds in which this process only waits): the
-# flows, and what a run needs later — the store (pyarrow; and pandas, which pyarrow imports on its
-# first array built from a list, ~0.5 s) and the summary every run ends with (Altair, DuckDB).
+# flows, and what a run needs later — the store (pyarrow, without pandas: collector.store.arrow) and
+# the summary every run ends with (Altair, DuckDB).
 # Imported in the run instead, they held the GIL while discovery parsed the listing pages (issue #13).
 PRELOAD = ("flows.backfill", "flows.collect", "flows.reparse", "collector.store.dataset",
            "collector.summary")
