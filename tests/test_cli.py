@@ -151,3 +151,52 @@ def test_flow_runs_on_the_embedded_api_send_no_heartbeats() -> None:
         assert get_current_settings().flows.heartbeat_frequency is None
     assert embedded_client_settings({"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"}) == {}
     assert embedded_client_settings({"PREFECT_RUNNER_HEARTBEAT_FREQUENCY": "60"}) == {}
+
+
+_EMBEDDED = """
+import json, os, sys, threading
+from flows.env import quiet_env
+quiet_env()
+from prefect import flow, task
+from collector.cli_flows import embedded_api
+from flows.runtime import api_configured
+
+@task
+def seen_in_a_task() -> str:
+    return os.environ.get("PREFECT_API_URL", "")
+
+@flow
+def probe() -> str:
+    return seen_in_a_task()
+
+out = {}
+with embedded_api() as url:
+    from prefect.settings import Settings, get_current_settings
+    fresh = []  # a thread of its own (no copied context) reads its settings from the environment
+    t = threading.Thread(target=lambda: fresh.append(str(Settings().api.url)))
+    t.start(); t.join()
+    out.update(url=url, context=str(get_current_settings().api.url), thread=fresh[0], task=probe(),
+               configured=api_configured(), server_module="prefect.server.api.server" in sys.modules)
+out["after"] = os.environ.get("PREFECT_API_URL")
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_the_embedded_api_serves_every_thread_without_loading_the_server_here(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``xxgk collect`` starts Prefect's temporary API itself (the command Prefect runs) instead of
+    importing ``prefect.server`` into the CLI's process (~110 MB there): its URL reaches the run's
+    context, fresh threads and tasks, yet the flows still treat it as private (no global writer
+    limit, which a configured server's other runs need), and it is gone after the block."""
+    from tests.test_demo import clean_env, prefect_home
+
+    home = prefect_home(tmp_path_factory)  # the session's: its database is migrated once
+    res = subprocess.run([sys.executable, "-c", _EMBEDDED], capture_output=True, text=True, timeout=300, env=clean_env(home),
+                         cwd=Path(__file__).resolve().parents[1])
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["url"].startswith("http://127.0.0.1:") and got["url"].endswith("/api")
+    assert got["context"] == got["thread"] == got["task"] == got["url"]
+    assert got["configured"] is False and got["server_module"] is False and got["after"] is None
+    assert (home / "prefect-api.log").exists()

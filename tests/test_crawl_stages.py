@@ -221,3 +221,48 @@ def test_listing_soups_read_as_full_soups_on_every_simulated_listing(sim: Any, t
     assert len(pages) > 20
     for html in pages:
         assert soup_reads(make_soup(html)) == soup_reads(BeautifulSoup(html, "lxml"))
+
+
+def test_downloads_start_before_the_dataset_opens_yet_a_damaged_file_is_rebuilt(
+        sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library path downloads while the dataset opens (issue #13), but classifies the downloads
+    and decides what to parse only once the open's repair is done: a file it sets aside makes the
+    crawl state forget what was processed, so those pages count as new and their rows come back."""
+    import threading
+    import time
+
+    from collector import stages
+    from collector.crawl import CrawlSession
+
+    truth = [t for t in sim.truth if t["record"]["report_year"] == 2021]
+    out = tmp_path / "out"
+    first = collect(sim.portals, "2021", out, settings=FAST)
+    assert first.totals()["new"] > 0 and verify(out, truth).ok
+    victim = next((out / "reports" / "report_year=2021").glob("part-*.parquet"))
+    victim.write_bytes(victim.read_bytes()[:100])
+
+    real_open, real_fetch_all = stages.open_output, CrawlSession.fetch_all
+    opened, fetched_during_open = threading.Event(), threading.Event()
+
+    async def fetch_all(self: Any, portal: Any, cands: Any) -> Any:
+        refs = await real_fetch_all(self, portal, cands)
+        if not opened.is_set():
+            fetched_during_open.set()
+        return refs
+
+    def slow_open(ws: Any, **kw: Any) -> Any:
+        time.sleep(1.5)  # the downloads finish first
+        try:
+            return real_open(ws, **kw)
+        finally:
+            opened.set()
+
+    monkeypatch.setattr(stages, "open_output", slow_open)
+    monkeypatch.setattr(CrawlSession, "fetch_all", fetch_all)
+    sim.reset_log()
+    second = collect(sim.portals, "2021", out, settings=FAST)
+    assert fetched_during_open.is_set()
+    assert any("_quarantine" in n and victim.name in n for n in second.notes), second.notes
+    totals = second.totals()
+    assert totals["unchanged"] == 0 and totals["new"] == first.totals()["new"], totals
+    assert verify(out, truth).ok

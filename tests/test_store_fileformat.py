@@ -172,3 +172,27 @@ def test_the_commit_log_records_each_file_s_size(written: Path) -> None:
     """The size comes from the bytes written (no stat, a HEAD request on S3) and is the file's."""
     added = [a for f in (written / "_store" / "log").glob("*.json") for a in json.loads(f.read_text())["add"]]
     assert added and all((written / a["path"]).stat().st_size == a["bytes"] for a in added)
+
+
+def test_own_files_are_read_back_without_parsing_their_footers_twice(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files this process wrote are known to be in the current layout: reading them back (the summary a
+    run ends with) skips the footer parse that tells; a file replaced by another of a different size
+    (an older layout put there by hand) is checked again, and upgraded."""
+    from collector.store import dataset as dataset_mod
+
+    root = tmp_path / "out"
+    Dataset(root).write(_outcomes(3))
+    calls: list[str] = []
+    real = dataset_mod.pq.read_schema
+    monkeypatch.setattr(dataset_mod.pq, "read_schema", lambda path, **kw: calls.append(path) or real(path, **kw))
+    first = Dataset(root, repair=False).read("reports")
+    assert first.num_rows == 3 and calls == []
+    victim = _files(root, "reports")[0]
+    old = pq.read_table(victim)
+    # an older layout: one documented column gone (the reader upgrades it back, null-filled)
+    dropped = next(n for n in old.column_names if n not in table_specs()["reports"].key and n != "source_url")
+    pq.write_table(old.drop_columns([dropped]), victim)
+    again = Dataset(root, repair=False).read("reports")
+    assert calls == [str(victim)] and again.num_rows == 3
+    assert again.schema.names == first.schema.names

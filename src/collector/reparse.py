@@ -19,12 +19,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from collector.discover import attachment_ext
 from collector.pipeline import SourceContext
 from collector.sink import BatchStats, ParseGroup, store_groups
+from collector.store.arrow import pa, pc
 from collector.store.dataset import Dataset
 from collector.store.location import holds
 from collector.store.raw import RawStore

@@ -17,7 +17,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -77,14 +77,21 @@ def discover(ws: Workspace, portal: Portal, *, retry: bool = False) -> Discovere
     return Discovered(portal.id, cands, walked.family, walked.pages, span=(t0, time.perf_counter()))
 
 
-def fetch(ws: Workspace, portal: Portal, candidates: Sequence[Candidate]) -> FetchedBatch:
-    """Fetch report pages and attachments into the raw store with the portal's run fetcher."""
+def fetch(ws: Workspace, portal: Portal, candidates: Sequence[Candidate], *,
+          ready: Callable[[], object] | None = None) -> FetchedBatch:
+    """Fetch report pages and attachments into the raw store with the portal's run fetcher.
+
+    ``ready``: called between the downloads and their classification (new / updated / unchanged,
+    read from the crawl state's processed marks, which opening the dataset may reset): the library
+    path downloads while the dataset opens (issue #13)."""
     t0 = time.perf_counter()
 
     async def run() -> list[FetchedRef]:
         return await (await ws.session(portal)).fetch_all(portal, candidates)
 
     refs = ws.run_io(run())
+    if ready is not None:
+        ready()
     reports, docs, failed = classify(ws, refs)
     emit("fetched", portal_id=portal.id, count=len(candidates))
     return FetchedBatch(portal.id, refs, reports, docs, failed, span=(t0, time.perf_counter()))
@@ -203,9 +210,11 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
     # writes wait on the parse pool and the store, not on the CPU: a thread per portal is plenty
     writing = ThreadPoolExecutor(max(1, parallel_portals), thread_name_prefix="xxgk-write")
     try:
-        # the dataset opens (imports, repair) while discovery waits on the network; fetching waits for
-        # it: it skips what the crawl state says was processed, which the repair may reset
+        # the dataset opens (imports, repair) while discovery and the first downloads wait on the
+        # network. Classifying a download and deciding what to parse wait for it: both read the crawl
+        # state's processed marks, which the repair resets when it sets a damaged file aside
         opened = opening.submit(open_output, ws, summary=summary) if process else None
+        wait_open = opened.exception if opened is not None else None  # blocks; raises nothing
 
         def one(portal: Portal) -> None:
             try:
@@ -214,18 +223,18 @@ def run_collect(ctx: RunContext, *, process: bool = True, parallel_portals: int 
                 if not report.failed_step(exc, ""):
                     report.discovery_failed(portal, f"{type(exc).__name__}: {exc}")
                 return
-            if opened is not None and opened.exception() is not None:
-                return  # the dataset could not be opened: the run fails below
             writes: list[Future[WrittenBatch]] = []
             for cands in chunks(report.discovered(portal, d), ctx.batch_size):
                 if any(w.done() and isinstance(w.exception(), StoreError) for w in writes):
                     break  # the store failed: fetch no more for it
                 try:
-                    f = fetch(ws, portal, cands)
+                    f = fetch(ws, portal, cands, ready=wait_open)
                 except Exception as exc:  # noqa: BLE001
                     report.failed_step(exc, "")
                     report.fetch_failed(portal.id, len(cands), str(exc))
                     continue
+                if opened is not None and opened.exception() is not None:
+                    return  # the dataset could not be opened: the run fails below
                 report.fetched(f)
                 if process:
                     writes.append(writing.submit(write, ws, f))

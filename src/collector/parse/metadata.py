@@ -28,6 +28,9 @@ _DATE_LABELLED = re.compile(
 _DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ANY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：|]?\s*\|?\s*([0-9A-Za-z\-]*\s*/\s*\d{4}-\d+|[0-9A-Za-z\-]{6,}/[0-9\-]+)")
+# 引 of 索引号: no other character's NFKC form holds it (a test checks every code point), so a text
+# without it cannot match _INDEX_NO after NFKC.
+_INDEX_CHAR = "引"
 _LABEL_RANK = {"发布日期": 0, "发布时间": 0, "公开日期": 0, "信息时间": 1, "日期": 2, "时间": 2, "发文日期": 3,
                "成文日期": 3, "生成日期": 3}
 
@@ -212,39 +215,53 @@ def _year_in_name(name: str, bare: bool) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def published_date_from(lines: list[str], meta: dict[str, object], year: int | None) -> tuple[date | None, str | None]:
-    def plausible(d: date | None) -> bool:
-        return d is not None and (year is None or year <= d.year <= year + 2)
+DateSeen = tuple[str, int, "date | None", str]  # (kind, rank, date, source) as found, before the year check
 
-    candidates: list[tuple[int, date, str]] = []
+
+def _dates_seen(lines: list[str], meta: dict[str, object]) -> list[DateSeen]:
+    """Every publication date the page states, in the order :func:`published_date_from` weighs
+    them, unfiltered: the year check is the only part that depends on the report year, so the two
+    passes of :func:`extract_metadata` share one scan (the page text's regex search is the cost)."""
+    seen: list[DateSeen] = []
     page_text = meta.get("page_text") if isinstance(meta.get("page_text"), str) else ""
     head = "\n".join(lines[:25]) + "\n" + str(page_text or "")
     for m in _DATE_LABELLED.finditer(head):
-        d = _mk_date(m.group(2), m.group(3), m.group(4))
-        if plausible(d):
-            candidates.append((_LABEL_RANK.get(m.group(1), 2), d, "page_metadata"))  # type: ignore[arg-type]
+        seen.append(("all", _LABEL_RANK.get(m.group(1), 2), _mk_date(m.group(2), m.group(3), m.group(4)),
+                     "page_metadata"))
     for key in ("PubDate", "firstpublishedtime", "publishdate", "publishtime"):
         v = meta.get(key)
         if isinstance(v, str):
             m2 = _DATE_ANY.search(v) or _DATE_CN.search(v)
-            d = _mk_date(*m2.groups()) if m2 else None
-            if plausible(d):
-                candidates.append((1, d, "html_meta"))  # type: ignore[arg-type]
+            seen.append(("all", 1, _mk_date(*m2.groups()) if m2 else None, "html_meta"))
     tail = [ln for ln in lines[-8:] if len(ln.strip()) <= 40]
     for ln in reversed(tail):
         m3 = _DATE_CN.search(_CN_NUM(nfkc(ln)))
         if m3:
-            d = _mk_date(*m3.groups())
-            if plausible(d):
-                candidates.append((2, d, "closing_date"))  # type: ignore[arg-type]
-                break
+            seen.append(("first", 2, _mk_date(*m3.groups()), "closing_date"))  # the last plausible closing date
     # a date in brackets under the title: "(2010年3月10日)"
     for ln in lines[:6]:
         m4 = re.match(r"^\s*[(（]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*[)）]\s*$", nfkc(ln))
         if m4:
-            d = _mk_date(*m4.groups())
-            if plausible(d):
-                candidates.append((2, d, "closing_date"))  # type: ignore[arg-type]
+            seen.append(("all", 2, _mk_date(*m4.groups()), "closing_date"))
+    return seen
+
+
+def published_date_from(lines: list[str], meta: dict[str, object], year: int | None,
+                        seen: list[DateSeen] | None = None) -> tuple[date | None, str | None]:
+    """The publication date: the best-ranked of the dates the page states that fit ``year`` (in
+    the year or the two after it). ``seen``: :func:`_dates_seen` of the same lines and meta."""
+    def plausible(d: date | None) -> bool:
+        return d is not None and (year is None or year <= d.year <= year + 2)
+
+    candidates: list[tuple[int, date, str]] = []
+    closing = False
+    for kind, rank, d, source in _dates_seen(lines, meta) if seen is None else seen:
+        if kind == "first":
+            if closing or not plausible(d):
+                continue
+            closing = True
+        if plausible(d):
+            candidates.append((rank, d, source))  # type: ignore[arg-type]
     if not candidates:
         return None, None
     candidates.sort(key=lambda c: c[0])
@@ -253,6 +270,8 @@ def published_date_from(lines: list[str], meta: dict[str, object], year: int | N
 
 def index_number_from(lines: list[str], meta: dict[str, object]) -> tuple[str | None, str | None]:
     blob = "\n".join(lines[:12]) + "\n" + str(meta.get("page_text") or "")
+    if _INDEX_CHAR not in blob:
+        return None, None  # no 索引号 can appear after NFKC either: skip normalising the page text
     m = _INDEX_NO.search(nfkc(blob))
     if not m:
         return None, None
@@ -290,9 +309,10 @@ def extract_metadata(lines: list[str], meta: dict[str, object], text: str, year_
         agency = fallback or (agency if agency and len(agency) >= 3 and not _NOT_A_NAME.search(agency) else None)
     md.agency_name = agency
     # First pass without a year constraint to read the date, then the year, then re-check.
-    pub, src = published_date_from(lines, meta, None)
+    dates = _dates_seen(lines, meta)
+    pub, src = published_date_from(lines, meta, None, dates)
     md.report_year, md.report_year_source = report_year_from(md.title, text, year_hint, pub, _names(meta))
-    md.published_date, md.published_date_source = published_date_from(lines, meta, md.report_year)
+    md.published_date, md.published_date_source = published_date_from(lines, meta, md.report_year, dates)
     md.index_number, md.org_code = index_number_from(lines, meta)
     md.region = region_from_name(md.agency_name)
     return md

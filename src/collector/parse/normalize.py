@@ -35,8 +35,14 @@ def _t2s():  # type: ignore[no-untyped-def]
         return None
 
 
+# the same test as a character class: the regex scans the text in C, where set.isdisjoint makes a
+# one-character string per CJK character of the text (~20k for a report's head)
+_TRAD_RE = re.compile("[" + "".join(sorted(_TRAD_HINT)) + "]")
+
+
 def looks_traditional(text: str) -> bool:
-    return not _TRAD_HINT.isdisjoint(text)
+    """Does ``text`` hold a character only a traditional text has (``_TRAD_HINT``)?"""
+    return _TRAD_RE.search(text) is not None
 
 
 def to_simplified(text: str, force: bool = False) -> str:

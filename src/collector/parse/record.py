@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -114,7 +115,22 @@ def _build(plan: Plan) -> dict[str, Any]:
 
 def empty_numbers() -> dict[str, Any]:
     """Every number field null (a fresh tree each call: the schema has ~330 fields)."""
-    return _build(_empty_plan())
+    return _empty_builder()()
+
+
+def _display(plan: Plan) -> str:
+    """The plan as one nested dict display ("{'s2': {'art20_1': {...}}}"): what :func:`_build` makes."""
+    if not plan or type(plan[0]) is str:
+        return "{" + ", ".join(f"{k!r}: None" for k in plan) + "}"
+    return "{" + ", ".join(f"{k!r}: {'None' if child is None else _display(child)}" for k, child in plan) + "}"
+
+
+@cache
+def _empty_builder() -> Callable[[], dict[str, Any]]:
+    """A function that returns :func:`_build`'s tree from one dict display: the interpreter builds
+    each level with one instruction (keys are constants) instead of ~50 Python calls. The source
+    is made from the schema's own field names (``repr`` quotes them), never from a document."""
+    return eval("lambda: " + _display(_empty_plan()))  # noqa: S307 - the schema's names only
 
 
 @lru_cache(maxsize=4096)
@@ -125,15 +141,21 @@ def _slot(path: str) -> tuple[tuple[str, ...], str, bool] | None:
     return None if field is None else (*_parts(path), field.kind == "integer")
 
 
-def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6)) -> dict[int, str | None]:
+def _row_texts(rows: list[Row]) -> list[str | None]:
+    """Each text row's cells joined by spaces (None for a table row): what the metadata's lines and
+    the sections' narratives are made of, joined once for both."""
+    return [None if r.from_table else " ".join([c.text for c in r.cells if c.text]) for r in rows]
+
+
+def _section_texts(rows: list[Row], wanted: tuple[int, ...] = (1, 5, 6),
+                   joined: list[str | None] | None = None) -> dict[int, str | None]:
     """Each kept section's narrative: its text rows (not headings, not table rows) joined by line,
-    None when it has none — for all of them in one pass over the rows."""
+    None when it has none — for all of them in one pass over the rows. ``joined``: the rows'
+    :func:`_row_texts`."""
     parts: dict[int, list[str]] = {n: [] for n in wanted}
-    for r in rows:
-        if r.section in parts and r.heading is None and not r.from_table:
-            p = " ".join([c.text for c in r.cells if c.text])
-            if p.strip():
-                parts[r.section].append(p)
+    for r, p in zip(rows, _row_texts(rows) if joined is None else joined, strict=True):
+        if r.section in parts and r.heading is None and p is not None and p.strip():
+            parts[r.section].append(p)
     return {n: "\n".join(ps) or None for n, ps in parts.items()}
 
 
@@ -148,7 +170,8 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
     full_text = _simplify(doc)
     rows, sections = document_rows(doc)
     fmt, score = detect_format(norm_text(full_text))
-    lines = [" ".join([c.text for c in r.cells if c.text]).strip() for r in rows if not r.from_table]
+    joined = _row_texts(rows)
+    lines = [ln.strip() for ln in joined if ln is not None]
     lines = [ln for ln in lines if ln]
 
     warnings: list[str] = list(doc.warnings)
@@ -221,8 +244,9 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         if integer and isinstance(v, float) and v.is_integer():
             v = int(v)
         node = numbers
-        for p in parents:
-            node = node.setdefault(p, {})
+        for p in parents:  # node.setdefault(p, {}) without a new dict per call: the tree has the schema's nodes
+            child = node.get(p)
+            node = child if child is not None else node.setdefault(p, {})
         node[leaf] = v
     derived_fields: list[str] = []
     if s3_layout == "gb2021":
@@ -237,7 +261,7 @@ def document_to_record(doc: Document, *, source_url: str | None = None, sha256: 
         region.update({k: v for k, v in region_hint.items() if v and k in region})
     if legacy is not None:
         numbers["legacy"]["fees_unit"] = legacy.fees_unit
-    section_texts = _section_texts(rows)
+    section_texts = _section_texts(rows, joined=joined)
     prose = prose_figures(section_texts[1] or full_text[:5000])
     if legacy is not None:
         # the legacy reader's guarded figures (cumulative, approximate, look-alikes) replace the unguarded ones

@@ -175,11 +175,19 @@ ROW_MEMO_CHARS = 600  # grid rows up to this many characters are memoised whole
 
 
 @lru_cache(maxsize=8192)
-def _grid_row(grid_row: tuple[str, ...]) -> tuple[tuple[CellText, ...], int | None]:
-    """A grid row's cell texts (no OCR confidence) and the section it heads, memoised per row: the
-    template's label rows and many value rows recur in every report, and one lookup replaces one
-    per cell. The CellTexts are shared as :func:`_cell_text` shares them (nothing changes one)."""
-    return (tuple([_cell_text(t, c, None) for c, t in enumerate(grid_row)]), _row_heading(grid_row))
+def _grid_row(grid_row: tuple[str, ...]) -> tuple[tuple[Cell, ...], int | None]:
+    """A grid row's cells (none a copy; their texts without OCR confidence) and the section it heads,
+    memoised per row: the template's label rows and many value rows recur in every report, and one
+    lookup replaces one per cell. The Cells and CellTexts are shared between reports: nothing
+    changes one after :func:`document_rows` made it (a copy is marked on a fresh Cell)."""
+    return tuple([Cell(_cell_text(t, c, None)) for c, t in enumerate(grid_row)]), _row_heading(grid_row)
+
+
+@lru_cache(maxsize=8192)
+def _line_cells(text: str) -> tuple[Cell, ...]:
+    """A short text line's cells (see :func:`_split_text_line`), shared between reports like
+    :func:`_grid_row`'s."""
+    return tuple(map(Cell, _split_cached(text)))
 
 
 def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
@@ -196,10 +204,13 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
                 sections.append(n)
                 rows.append(Row([Cell(text)], current, block.where, False, len(rows), heading=n))
                 continue
-            parts = _split_cached(text) if len(text) <= SHORT else _split_text_line(text)  # read, not changed
-            if not parts:
+            if len(text) <= SHORT:
+                line_cells = list(_line_cells(text))
+            else:
+                line_cells = [Cell(t) for t in _split_text_line(text)]
+            if not line_cells:
                 continue
-            rows.append(Row([Cell(t) for t in parts], current, block.where, False, len(rows),
+            rows.append(Row(line_cells, current, block.where, False, len(rows),
                             positional="\t" in text or "|" in text))
         else:
             conf = block.confidence or {}
@@ -210,11 +221,13 @@ def document_rows(doc: Document) -> tuple[list[Row], list[int]]:
                     n = _row_heading(grid_row)
                 else:
                     key = tuple(grid_row)
-                    texts, n = _grid_row(key) if sum(map(len, key)) <= ROW_MEMO_CHARS else _grid_row.__wrapped__(key)
-                    cells = list(map(Cell, texts))
-                for c in copies.get(r, ()):
-                    if c < len(cells):
-                        cells[c].copy = True
+                    shared, n = _grid_row(key) if sum(map(len, key)) <= ROW_MEMO_CHARS else _grid_row.__wrapped__(key)
+                    cells = list(shared)
+                copied = copies.get(r)
+                if copied:
+                    for c in copied:
+                        if c < len(cells):
+                            cells[c] = Cell(cells[c].text, True)  # a fresh Cell: the shared one stays as it is
                 where = f"{block.where} row {r + 1}".strip()
                 if n is not None and (not sections or n > sections[-1]):
                     current = n

@@ -65,19 +65,13 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
     stream = s3_stream(rows)
     out.layout = stream.layout
     layout = stream.layout or ("gb2021" if fmt == "gb2021" else "gb2019")
-    result_rows = S3_RESULT_ROWS_2021 if layout == "gb2021" else S3_RESULT_ROWS_2019
-    options = {key: candidates(readings, WIDTH) for key, readings in stream.readings.items()}
-    for key, cands in options.items():
-        if not cands:
-            got = max(len(r.values) for r in stream.readings[key])
-            warnings.append(f"三 row {key}: {got} values for {WIDTH} columns could not be placed; left blank")
-    solution = solve_rows({k: v for k, v in options.items() if v}, result_rows=result_rows, width=WIDTH)
-    warnings.extend(solution.warnings)
+    chosen = _printed_once(stream.readings)
+    if chosen is None:
+        chosen = _solved(stream.readings, warnings, layout)
     cells = out.cells
-    for key, cand in solution.chosen.items():
-        where = cand.where if not cand.note else f"{cand.where} ({cand.note})"
+    for key, (raw_cells, where) in chosen.items():
         with_col = " col " not in where
-        for path, raw in zip(_s3_paths(key), cand.raw, strict=True):
+        for path, raw in zip(_s3_paths(key), raw_cells, strict=True):
             # _store(out, path, raw, where), inlined: ~150 cells a report
             p = parse_value(raw)
             col = getattr(raw, "col", None)
@@ -86,6 +80,38 @@ def extract_s3(rows: list[Row], warnings: list[str], fmt: str | None = None) -> 
         out.rows_found.add(key)
     out.blank_rows = stream.labelled - set(stream.readings)
     return out, stream.leftovers
+
+
+Chosen = dict[str, tuple[tuple[str, ...], str]]  # row key -> (its 7 raw cells, where they were read)
+
+
+def _printed_once(readings: dict[str, list[Reading]]) -> Chosen | None:
+    """Every row printed once in the grid's known columns (a clean table under its header): each
+    is taken as printed, which is what :func:`_solved` makes of such rows (one candidate per row,
+    no cell made, no warning) without building candidates and the solver's classes. None when any
+    row was printed twice, or without known columns."""
+    chosen: Chosen = {}
+    for key, rs in readings.items():
+        if len(rs) != 1 or not rs[0].exact:
+            return None
+        r = rs[0]
+        vals = r.values  # as solve.candidates reads an exact printing
+        chosen[key] = (tuple(vals[:WIDTH]) + ("",) * (WIDTH - len(vals)), r.where)
+    return chosen
+
+
+def _solved(readings: dict[str, list[Reading]], warnings: list[str], layout: str) -> Chosen:
+    """Each row's reading from its candidates (:mod:`.solve`): the printed one, or the one the
+    table's sums decide; rows that cannot be placed are left out, with a warning."""
+    result_rows = S3_RESULT_ROWS_2021 if layout == "gb2021" else S3_RESULT_ROWS_2019
+    options = {key: candidates(rs, WIDTH) for key, rs in readings.items()}
+    for key, cands in options.items():
+        if not cands:
+            got = max(len(r.values) for r in readings[key])
+            warnings.append(f"三 row {key}: {got} values for {WIDTH} columns could not be placed; left blank")
+    solution = solve_rows({k: v for k, v in options.items() if v}, result_rows=result_rows, width=WIDTH)
+    warnings.extend(solution.warnings)
+    return {key: (c.raw, c.where if not c.note else f"{c.where} ({c.note})") for key, c in solution.chosen.items()}
 
 
 _S4_BLOCK_LABELS = (("litigation_after_review", "复议后起诉"), ("litigation_direct", "直接起诉"), ("review", "行政复议"))

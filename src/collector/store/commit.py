@@ -32,10 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.fs as pafs
-import pyarrow.parquet as pq
-
+from collector.store.arrow import pa, pafs, pq
 from collector.store.faults import fault_point
 from collector.store.fileformat import FileFormat
 from collector.store.location import makedirs

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import pyarrow as pa
-
 from collector.schema import columns_kv, table_specs
+from collector.store.arrow import pa
 
 CODEC = "zstd"
 SMALL_CODEC = "snappy"   # Parquet's most widely read codec

@@ -18,10 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.fs as pafs
-import pyarrow.parquet as pq
-
+from collector.store.arrow import pa, pafs, pq
 from collector.store.location import write_file
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pyarrow as pa
-
 from collector.errors import StoreError
 from collector.schema import META_VERSION, TableSpec, schema_version, to_column
+from collector.store.arrow import pa
 
 # table -> {old name: new name}
 RENAMED: dict[str, dict[str, str]] = {"cells": {"column": "column_name", "where": "location"}}
