@@ -313,3 +313,98 @@ def test_utf8_byte_check_never_passes_a_page_with_control_characters() -> None:
             assert decode_page(data, "text/html; charset=utf-8") == (strip_controls(text), enc), data
             assert decode_page(data) == (strip_controls(_decode(data, None)[0]), _decode(data, None)[1]), data
     assert seen[True] > 100 and seen[False] > 100
+
+
+def _old_text_prefix(el: etree._Element, limit: int) -> str:
+    """_text_prefix before round 4 (the reference): XPath keeps the nodes normalize-space() passes."""
+    taken: list[str] = []
+    total = -1
+    for t in el.xpath(".//text()[normalize-space()]", smart_strings=False):
+        s = t.strip()
+        if s:
+            taken.append(s)
+            total += len(s) + 1
+            if total >= limit:
+                break
+    return "\n".join(taken)[:limit]
+
+
+def test_page_text_from_every_text_node_equals_the_normalize_space_filter() -> None:
+    """Reading every text node and stripping it in Python keeps what XPath's normalize-space() filter
+    kept: layout whitespace, blanks XML does not call whitespace (\\xa0, \\u3000), and text nodes side
+    by side where a script was stripped (lxml's .text would join those; XPath does not)."""
+    from collector.extract.html import _NO_TEXT, _PARSER
+
+    rng = random.Random(41)
+    words = ["", " ", "\n  ", "索引号", " 发布日期：2021-01-05 ", "x" * 50, "\xa0", "\u3000 \t", "&nbsp;", "\r\n",
+             "<script>var a = 1;</script>", "<style>p {}</style>", "<template><p>隐藏</p></template>", "<br>"]
+    for trial in range(300):
+        def run() -> str:
+            return "".join(rng.choice(words) for _ in range(3))
+
+        html = "<html><head><script>x</script></head><body>" + "".join(
+            f"<div>{run()}<p>{run()}</p>{run()}</div>" for _ in range(rng.randint(0, 30))) + "</body></html>"
+        root = etree.fromstring(html, _PARSER)
+        etree.strip_elements(root, *_NO_TEXT, with_tail=False)
+        body = root.find("body")
+        if body is None:
+            continue
+        for limit in (rng.randint(0, 300), 6000):
+            assert _text_prefix(body, limit) == _old_text_prefix(body, limit), (trial, html)
+
+
+def test_body_search_reading_ids_only_when_the_id_table_has_one_equals_reading_every_id() -> None:
+    """The body search skips every element's id when the document's id table holds none of the
+    selectors' ids; it finds what reading every id found: ranked ids on any element (the root too),
+    duplicates, an <a name> holding the same value first, ids written with character references,
+    ids inside stripped templates, look-alikes with spaces or another case."""
+    from collector.extract.html import _NO_TEXT, _PARSER, _find_body
+
+    rng = random.Random(43)
+    ids = ["zoom", "Zoom", "content", "UCAP-CONTENT", "art_content", "a", "", "zoom ", "z&#111;om", "cont&amp;ent",
+           "ZOOM", "art_content content"]
+    tags = ["div", "span", "td", "p", "section", "a", "template"]
+    seen_skip = 0
+    for trial in range(500):
+        parts = []
+        for i in range(rng.randint(0, 8)):
+            tag = rng.choice(tags)
+            attr = rng.choice(["id", "id", "name"])
+            attrs = f' {attr}="{rng.choice(ids)}"' if rng.random() < 0.5 else ""
+            if rng.random() < 0.2:
+                attrs += ' class="content"'
+            text = "报告正文" * rng.choice([5, 60, 100])
+            parts.append(f"<{tag}{attrs}>{i}{text}</{tag}>")
+        root_attr = f' id="{rng.choice(ids)}"' if rng.random() < 0.2 else ""
+        for parser in (_PARSER, etree.HTMLParser()):
+            root = etree.fromstring(f"<html{root_attr}><body>" + "".join(parts) + "</body></html>", parser)
+            etree.strip_elements(root, *_NO_TEXT, with_tail=False)
+            seen_skip += not root.xpath("id('zoom UCAP-CONTENT art_content content Zoom')")
+            assert _find_body(root) is _old_find_body(root), (trial, parts)
+    assert seen_skip > 100
+
+
+def test_utf8_check_with_the_decoded_text_and_counted_controls_never_passes_a_control() -> None:
+    """decode_page with the control bytes check_size counted (c0_free) and U+FFFE/U+FFFF looked up
+    in the decoded text gives what strip_controls gave, for UTF-8, GBK and undeclared bodies."""
+    from collector.extract.charset import _decode, decode_bytes, utf8_clean
+    from collector.extract.limits import DEFAULT_LIMITS, check_size
+
+    rng = random.Random(47)
+    pieces = [b"<p>", "报告，（一）".encode(), b"\t\n\r", b"\x0c", b"\x1b[2J", b"\x7f", "\x85".encode(),
+              "\xa0".encode(), "\ufffe".encode(), "\uffff".encode(), "\ufffd".encode(), "\uffe5".encode(), b"\xc2",
+              b"\xef\xbf", b"\xff", b"\x00", b"\xe4\xc2\x85", b"&#1;", "报告".encode("gbk")]
+    seen = {True: 0, False: 0}
+    for _ in range(800):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        for data in (body, b"\xef\xbb\xbf" + body, b'<meta charset="gbk">' + body):
+            controls = check_size(data, DEFAULT_LIMITS, markup=True)
+            for header in (None, "utf-8", "gbk"):
+                text, enc = _decode(data, f"text/html; charset={header}" if header else None)
+                if enc == "utf-8":
+                    clean = utf8_clean(data, text, c0_free=controls == 0)
+                    seen[clean] += 1
+                    if clean:
+                        assert not has_controls(text), data
+                assert decode_bytes(data, header, c0_free=controls == 0) == (strip_controls(text), enc), data
+    assert seen[True] > 100 and seen[False] > 100

@@ -78,22 +78,39 @@ def _is_utf8(body: bytes) -> bool:
 
 
 # The bytes a control character decoded from UTF-8 needs: C0 (but TAB/LF/CR) and DEL are their own
-# byte, C1 (U+0080-U+009F) starts with C2, U+FFFE/U+FFFF with EF BF.
+# byte, C1 (U+0080-U+009F) is C2 80-9F, U+FFFE/U+FFFF start with EF BF.
 _C0_DEL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# C2 never continues another character, so a match is a C1 character of any UTF-8 decoding
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
 
 
-def utf8_clean(body: bytes) -> bool:
+def utf8_clean(body: bytes, text: str | None = None, *, c0_free: bool = False) -> bool:
     """True when no UTF-8 decoding of ``body`` (strict or replacing bad bytes) holds a character
-    :func:`strip_controls` removes: a check on the bytes (memchr and one translate, in C) that
-    spares the check of the decoded text, ~6x longer on a CJK page. False means "maybe"."""
-    return b"\xc2" not in body and b"\xef\xbf" not in body and len(body.translate(None, _C0_DEL)) == len(body)
+    :func:`strip_controls` removes: checks on the bytes (memchr and one translate, in C) that
+    spare the check of the decoded text, ~6x longer on a CJK page. False means "maybe".
+
+    ``text``: that decoding, when the caller has it (U+FFFE/U+FFFF are then looked up in it: a
+    search for their lead bytes EF BF trips on every fullwidth comma of a Chinese page).
+    ``c0_free``: the caller found none of :data:`~collector.extract.limits.CONTROL_BYTES` in
+    ``body`` (``check_size`` counts them), so only FF is left to look for.
+    """
+    if b"\xc2" in body and _C1_UTF8.search(body):
+        return False
+    if text is None:
+        if b"\xef\xbf" in body:
+            return False
+    elif "\ufffe" in text or "\uffff" in text:
+        return False
+    if c0_free:
+        return b"\x0c" not in body
+    return len(body.translate(None, _C0_DEL)) == len(body)
 
 
-def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+def decode_page(body: bytes, content_type: str | None = None, *, c0_free: bool = False) -> tuple[str, str]:
     """Return ``(text, encoding)`` without control characters; never raises (the last resort
-    replaces bad bytes)."""
+    replaces bad bytes). ``c0_free``: as for :func:`utf8_clean`."""
     text, enc = _decode(body, content_type)
-    if enc == "utf-8" and utf8_clean(body):  # (a BOM cut off the body adds no such byte)
+    if enc == "utf-8" and utf8_clean(body, text, c0_free=c0_free):  # (a BOM cut off adds no such byte)
         return text, enc
     return strip_controls(text), enc
 
@@ -134,7 +151,8 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
     return body.decode(enc, "replace"), enc
 
 
-def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+def decode_bytes(data: bytes, encoding: str | None = None, *, c0_free: bool = False) -> tuple[str, str]:
     """``(text, encoding_used)`` of a document whose charset the caller may know (the HTTP
-    header); then the document's own declaration, then detection. Never raises."""
-    return decode_page(data, f"text/html; charset={encoding}" if encoding else None)
+    header); then the document's own declaration, then detection. Never raises.
+    ``c0_free``: as for :func:`utf8_clean`."""
+    return decode_page(data, f"text/html; charset={encoding}" if encoding else None, c0_free=c0_free)

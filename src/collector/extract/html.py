@@ -57,8 +57,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 def html_to_document(data: bytes, *, source_url: str | None = None, encoding: str | None = None,
                      limits: ExtractLimits | dict[str, object] | None = None) -> Document:
     lim = ExtractLimits.resolve(limits)
-    check_size(data, lim, markup=True)
-    text, enc = decode_bytes(data, encoding)
+    controls = check_size(data, lim, markup=True)
+    text, enc = decode_bytes(data, encoding, c0_free=controls == 0)
     size = len(data)
     del data
     return str_to_document(text, encoding=enc, source_url=source_url, limits=lim, size=size)
@@ -129,18 +129,20 @@ def _joined_prefix(strings: Iterator[str], limit: int) -> str:
     return "\n".join(taken)[:limit]
 
 
-# Text nodes that are not only XML whitespace, in document order (what itertext() yields, less the
-# layout whitespace between tags, dropped in C; a node of other blanks such as \xa0 still comes and is
-# stripped below). Plain strings: lxml's "smart" results would each carry a parent reference.
-_INKED_TEXT = etree.XPath(".//text()[normalize-space()]", smart_strings=False)
+# Text nodes in document order, as XPath sees them (two nodes side by side where a stripped script
+# stood stay two; itertext() would join them). Plain strings: lxml's "smart" results would each
+# carry a parent reference. No [normalize-space()] filter: libxml2 allocates a normalised copy of
+# every node to test it, which cost more than the layout-whitespace nodes it spared the loop below
+# (those strip to nothing there).
+_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
 
 
 def _text_prefix(el: etree._Element, limit: int) -> str:
-    """``_joined_prefix(_strings(el), limit)`` in one loop (no generator layers: it runs over a
-    whole page's navigation text)."""
+    """``_joined_prefix(_strings(el), limit)`` over ``el``'s text nodes, in one loop (no generator
+    layers: it runs over a whole page's navigation text)."""
     taken: list[str] = []
     total = -1
-    for t in _INKED_TEXT(el):
+    for t in _TEXT_NODES(el):
         s = t.strip()
         if s:
             taken.append(s)
@@ -159,15 +161,21 @@ def _text_len(el: etree._Element) -> int:
     return len(_all_text(el))
 
 
+# The elements whose id a body selector names, from the document's id table (libxml2 records every
+# id attribute of an HTML page while parsing, and drops it with its element): when there is none,
+# the body search reads no element's id.
+_RANKED_IDS = etree.XPath(f"id('{' '.join(_ID_RANKS)}')")
+
+
 def _find_body(root: etree._Element) -> etree._Element:
     """The CMS article container, by priority of BODY_SELECTORS."""
     found: dict[int, list[etree._Element]] = {}
     # each rank has one selector, so its list is in document order however the tree is walked
     for tag in root.iter(*_TAG_RANKS):
         found.setdefault(_TAG_RANKS[tag.tag], []).append(tag)
+    ids = bool(_RANKED_IDS(root))
     for tag in root.iter(etree.Element):
-        ident = tag.get("id")
-        if ident and (rank := _ID_RANKS.get(ident)) is not None:
+        if ids and (ident := tag.get("id")) and (rank := _ID_RANKS.get(ident)) is not None:
             found.setdefault(rank, []).append(tag)
         classes = tag.get("class")
         if classes:

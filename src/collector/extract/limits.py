@@ -98,12 +98,14 @@ class Deadline:
             raise ResourceLimit(f"time cap of {self.seconds:g} s hit while extracting the {what}")
 
 
-def check_size(data: bytes, limits: ExtractLimits, *, markup: bool = False) -> None:
+def check_size(data: bytes, limits: ExtractLimits, *, markup: bool = False) -> int | None:
     """The size cap, checked before any parsing; ``markup`` (HTML, text) also refuses binary data.
 
     NUL and other C0 control bytes never belong in a page (HTML makes them parse errors); a page
     made of them (19 MB of NULs behind 19 KB of gzip) is refused here in one pass, and the few a
     real page carries are stripped by the decoder. UTF-16 text is exempt: its NULs are letters.
+    Returns the count of :data:`CONTROL_BYTES` found when it counted them (markup), else None: the
+    decoder then need not scan a clean page's bytes a second time.
     """
     cap = min(limits.max_bytes, limits.max_markup_bytes) if markup else limits.max_bytes
     if len(data) > cap:
@@ -112,6 +114,8 @@ def check_size(data: bytes, limits: ExtractLimits, *, markup: bool = False) -> N
         controls = len(data) - len(data.translate(None, CONTROL_BYTES))
         if controls > limits.max_control_share * len(data) and controls > 64:
             raise CorruptFile(f"not a text document: {controls} of its {len(data)} bytes are NUL/control bytes")
+        return controls
+    return None
 
 
 def check_markup(html: str, limits: ExtractLimits, size: int | None = None, bytes_per_tag: int = 16) -> None:

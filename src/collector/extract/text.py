@@ -22,8 +22,8 @@ _PAGE_MARK_LEADS = frozenset("-—–－第")
 def text_to_document(data: bytes, *, source_url: str | None = None, encoding: str | None = None,
                      limits: ExtractLimits | dict[str, object] | None = None) -> Document:
     lim = ExtractLimits.resolve(limits)
-    check_size(data, lim, markup=True)
-    text, enc = decode_bytes(data, encoding)
+    controls = check_size(data, lim, markup=True)
+    text, enc = decode_bytes(data, encoding, c0_free=controls == 0)
     del data
     return str_to_document(text, encoding=enc, source_url=source_url, limits=lim)
 
