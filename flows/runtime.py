@@ -99,14 +99,9 @@ def logger() -> Any:
 # -- the dataset-writer slot -----------------------------------------------------------------------
 
 
-EMBEDDED_API_MARK = "XXGK_EMBEDDED_API_URL"  # set by collector.cli_flows.embedded_api to its API's URL
-
-
 def api_configured() -> bool:
-    """A Prefect server is configured (``PREFECT_API_URL``): global limits and their repossessor exist.
-    Not the CLI's embedded API, whose URL is set the same way but which serves this process alone."""
-    url = get_current_settings().api.url
-    return bool(url) and url != os.environ.get(EMBEDDED_API_MARK)
+    """A Prefect server is configured (``PREFECT_API_URL``): global limits and their repossessor exist."""
+    return bool(get_current_settings().api.url)
 
 
 def ensure_writer_limit(limit: int = 1) -> None:

@@ -15,11 +15,8 @@ import contextlib
 import importlib
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -73,6 +70,26 @@ def _prefect() -> Iterator[Any]:
 
 
 # -- an embedded, silent API for scripts ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _fds_to(path: Path) -> Iterator[None]:
+    """Point fd 1 and 2 at ``path`` for the block; a child started inside keeps writing there."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(path, "ab") as fh:
+        try:
+            os.dup2(fh.fileno(), 1)
+            os.dup2(fh.fileno(), 2)
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def _drain() -> None:
@@ -161,71 +178,6 @@ def _first_request(api_url: str) -> None:
         httpx.get(f"{api_url}/admin/version", timeout=60)
 
 
-class _ApiProcess:
-    """Prefect's temporary API server in a subprocess: the command Prefect's own
-    ``SubprocessASGIServer`` runs, started without importing ``prefect.server`` here — ~3 s of this
-    process's CPU, and ~100 MB, spent only to build that command line (issue #13). The server's own
-    start then overlaps this process's imports (the flows) instead of following them."""
-
-    def __init__(self, log: Path) -> None:
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def _launch(self) -> None:
-        import prefect
-        from prefect.settings import get_current_settings
-
-        with socket.socket() as sock:  # a free port; one taken meanwhile makes uvicorn exit: try another
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
-               "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-        env.pop("PREFECT_API_URL", None)
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
-                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-                 "--log-level", "error", "--lifespan", "on"], env=env, stdout=out, stderr=out)
-        self.url = f"http://127.0.0.1:{port}/api"
-
-    def start(self) -> None:
-        """Launch the server (:meth:`wait_ready` waits for it)."""
-        self._launch()
-
-    def wait_ready(self) -> None:
-        """Return once the server answers its health check (within Prefect's start-up timeout)."""
-        import httpx
-        from prefect.settings import get_current_settings
-
-        deadline = time.monotonic() + get_current_settings().server.ephemeral.startup_timeout_seconds
-        attempts = 1
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:  # exited: its port was taken meanwhile (or it failed)
-                if attempts >= 3:
-                    break
-                attempts += 1
-                self._launch()
-                continue
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
-                    return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"the temporary Prefect API did not start (its log: {self.log})")
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @contextlib.contextmanager
 def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ()) -> Iterator[str]:
     """Use the configured Prefect server, or start Prefect's temporary local API quietly for the block.
@@ -233,44 +185,41 @@ def embedded_api(log_dir: str | Path | None = None, preload: Sequence[str] = ())
     Prefect starts that API on first use and stops it at exit, printing its start/stop banners and
     whatever the server subprocess writes during shutdown; here it is started explicitly with its
     output sent to ``prefect-api.log`` and stopped after the run's logs and events are drained.
-    The API's URL is set for the block like a configured server's (``PREFECT_API_URL``, in this
-    context and in the environment other threads' settings come from).
     ``preload``: modules (the flows) imported while the server process starts, in a thread — the
     main thread only waits on the subprocess meanwhile, so the two overlap. Yields the API URL.
     """
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+    from prefect.settings import get_current_settings
 
     if get_current_settings().api.url:
         yield str(get_current_settings().api.url)
         return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import temporary_settings
+
     base = Path(log_dir) if log_dir else Path(get_current_settings().home)
     base.mkdir(parents=True, exist_ok=True)
-    server = _ApiProcess(base / "prefect-api.log")
+    log = base / "prefect-api.log"
+    server = SubprocessASGIServer()  # the instance Prefect's own clients will find and reuse
 
     def warm_up() -> None:
         for name in preload:
-            with contextlib.suppress(ImportError):  # an optional one: its user imports it, or not
+            with contextlib.suppress(ImportError):  # an optional one (pandas): its user imports it, or not
                 importlib.import_module(name)
         _build_prefect_models()
 
-    with _environ(EMBEDDED_API_ENV):
-        server.start()
     warm = threading.Thread(target=warm_up, name="xxgk-prefect-warm-up", daemon=True)
     warm.start()  # while the server starts (seconds), not at the first flow run
+    with _fds_to(log), _environ(EMBEDDED_API_ENV):
+        server.start()
+    threading.Thread(target=_first_request, args=(server.api_url,), daemon=True, name="xxgk-api-first-request").start()
+    warm.join()
     try:
-        server.wait_ready()
-        threading.Thread(target=_first_request, args=(server.url,), daemon=True,
-                         name="xxgk-api-first-request").start()
-        warm.join()
-        # the mark tells flows.runtime.api_configured that no other run shares this API
-        with _environ({"PREFECT_API_URL": server.url, "XXGK_EMBEDDED_API_URL": server.url}), \
-                temporary_settings(updates={PREFECT_API_URL: server.url, **embedded_client_settings()}):
-            try:
-                yield server.url
-            finally:
-                _drain()
+        with temporary_settings(updates=embedded_client_settings()):
+            yield server.api_url
     finally:
-        server.stop()
+        _drain()
+        with _fds_to(log):
+            server.stop()
 
 
 def summary_table(summary: dict[str, Any], title: str) -> Table:
