@@ -89,19 +89,25 @@ print(json.dumps({"requests": [r.requests for r in runs], "documents": [r.totals
 """
 
 
-def test_a_crawl_of_a_local_root_never_loads_arrow(sim: Any, tmp_path: Path) -> None:
-    """A real crawl against the simulator, twice (fetch and store, then resume from the state), in
-    a fresh interpreter: what it loaded on the way, not only at import (pyarrow building one array
-    loaded pandas: a crawl went from 68 to 160 MB)."""
+def _run_against_sim(script: str, sim: Any, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """Run ``script`` (argv: the simulator's portals file, an output root) in a fresh interpreter;
+    returns the output root and the JSON the script printed last."""
     from collector.config import portals_to_yaml
 
     portals = tmp_path / "portals.yaml"
     portals.write_text(portals_to_yaml(sim.portals), "utf-8")
     out = tmp_path / "out"
-    res = subprocess.run([sys.executable, "-c", _CRAWL, str(portals), str(out)], capture_output=True, text=True,
+    res = subprocess.run([sys.executable, "-c", script, str(portals), str(out)], capture_output=True, text=True,
                          timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    return out, json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_a_crawl_of_a_local_root_never_loads_arrow(sim: Any, tmp_path: Path) -> None:
+    """A real crawl against the simulator, twice (fetch and store, then resume from the state), in
+    a fresh interpreter: what it loaded on the way, not only at import (pyarrow building one array
+    loaded pandas: a crawl went from 68 to 160 MB)."""
+    out, got = _run_against_sim(_CRAWL, sim, tmp_path)
     assert got["requests"][0] > 10 and min(got["documents"]) > 5, got
     assert list((out / "raw").rglob("*")) and list((out / "state" / "fetches").rglob("*.jsonl.gz"))
     loaded = set(got["modules"]) & set(CRAWL_FORBIDDEN)
@@ -125,14 +131,6 @@ def test_a_collect_writes_the_dataset_without_loading_pandas(sim: Any, tmp_path:
     """pyarrow loads pandas by itself (at ``import pyarrow.dataset`` and on its first array from a
     list): ~0.6 s of CPU and ~45 MB a collect never uses (``collector.store.arrow``). A real collect
     (fetch, parse, write) in a fresh interpreter, then pandas asked for explicitly still works."""
-    from collector.config import portals_to_yaml
-
-    portals = tmp_path / "portals.yaml"
-    portals.write_text(portals_to_yaml(sim.portals), "utf-8")
-    out = tmp_path / "out"
-    res = subprocess.run([sys.executable, "-c", _COLLECT, str(portals), str(out)], capture_output=True, text=True,
-                         timeout=300)
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = json.loads(res.stdout.strip().splitlines()[-1])
+    _, got = _run_against_sim(_COLLECT, sim, tmp_path)
     assert got["records"] > 5 and got["frame_rows"] == got["records"], got
     assert "pyarrow.dataset" in got["modules"] and "pandas" not in got["modules"]
