@@ -377,7 +377,7 @@ def _old_table_rows(block, rows: list, sections: list[int]) -> None:
         cells = [Cell(_cell_text(t, c, conf.get((r, c)) if conf else None)) for c, t in enumerate(grid_row)]
         for c in copies.get(r, ()):
             if c < len(cells):
-                cells[c] = Cell(cells[c].text, True)  # was `cells[c].copy = True`: Cells are frozen now
+                cells[c].copy = True
         where = f"{block.where} row {r + 1}".strip()
         texts = {t.strip() for t in grid_row} - {""}
         n = heading_number(next(iter(texts))) if len(texts) == 1 else None

@@ -53,11 +53,8 @@ def _new_cell_text(text: str, col: int, conf: float | None) -> CellText:
 _cell_text_cached = lru_cache(maxsize=16384, typed=True)(_new_cell_text)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Cell:
-    """One cell of a row. Frozen: the row memos share Cells between rows and reports (issue #13),
-    so one changed in place would change every report that holds it."""
-
     text: str
     copy: bool = False
 
