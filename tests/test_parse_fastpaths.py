@@ -655,6 +655,20 @@ def test_s3_rows_printed_once_equal_the_solver(monkeypatch) -> None:  # noqa: AN
     assert fast >= 20 and fell_back >= 5  # both paths were compared
 
 
+def test_s3_row_with_a_made_cell_goes_to_the_solver() -> None:
+    """A printing with a cell not printed as read (``made``) is not taken directly: ``solve_rows``
+    treats such a row as ambiguous, so the direct path must leave it to the solver too."""
+    from collector.parse import tables
+    from collector.parse.assemble import Reading
+    from collector.parse.rows import CellText
+
+    made = CellText("0")
+    made.made = True
+    printed = {"a": [Reading(["1", "2", "3", "4", "5", "6", "21"], True, "table 1 row 5")]}
+    assert tables._printed_once(printed) == {"a": (("1", "2", "3", "4", "5", "6", "21"), "table 1 row 5")}
+    assert tables._printed_once({**printed, "b": [Reading(["1", made, "3", "4", "5", "6", "19"], True, "row 6")]}) is None
+
+
 def test_index_number_needs_the_character_no_other_normalises_to() -> None:
     """index_number_from skips NFKC of the page when 引 is absent: no other code point's NFKC form
     holds it (so no normalised text gains one), and the reading equals the full one."""

@@ -89,14 +89,17 @@ def _printed_once(readings: dict[str, list[Reading]]) -> Chosen | None:
     """Every row printed once in the grid's known columns (a clean table under its header): each
     is taken as printed, which is what :func:`_solved` makes of such rows (one candidate per row,
     no cell made, no warning) without building candidates and the solver's classes. None when any
-    row was printed twice, or without known columns."""
+    row was printed twice, without known columns, or with a cell not printed as read (``made``:
+    the solver weighs such a row against the sums, as ``solve_rows`` does)."""
     chosen: Chosen = {}
     for key, rs in readings.items():
         if len(rs) != 1 or not rs[0].exact:
             return None
         r = rs[0]
-        vals = r.values  # as solve.candidates reads an exact printing
-        chosen[key] = (tuple(vals[:WIDTH]) + ("",) * (WIDTH - len(vals)), r.where)
+        raw = tuple(r.values[:WIDTH]) + ("",) * (WIDTH - len(r.values))  # as solve.candidates reads it
+        if any(type(v) is not str and getattr(v, "made", False) for v in raw):
+            return None
+        chosen[key] = (raw, r.where)
     return chosen
 
 
