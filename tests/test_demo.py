@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -31,10 +30,8 @@ def clean_env(home: Path) -> dict[str, str]:
 
 def test_demo_runs_quietly(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     out = tmp_path / "demo-out"
-    t0 = time.monotonic()
     res = subprocess.run([XXGK, "demo", "--out", str(out)], env=clean_env(prefect_home(tmp_path_factory)),
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    seconds = time.monotonic() - t0
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
     noisy = [line for line in res.stderr.splitlines() if NOISE.search(line)]
     assert not noisy, "\n".join(noisy[:20])
@@ -45,7 +42,8 @@ def test_demo_runs_quietly(tmp_path: Path, tmp_path_factory: pytest.TempPathFact
     assert f"first rows of {expected} reports" in res.stdout
     n = duckdb.sql(f"select count(*) from read_parquet('{out}/reports/**/*.parquet', hive_partitioning=true)").fetchall()[0]
     assert n == (expected,)
-    assert seconds < 120  # target < 60 s on an idle 2-core machine; generous under a loaded CI runner
+    # its speed is a benchmark's figure (bench/bench_e2e.py --demo), not a timed assertion: the 300 s
+    # timeout above only catches a hang
 
 
 
