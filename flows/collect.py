@@ -14,7 +14,7 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import as_completed
-from prefect.utilities.annotations import allow_failure, quote
+from prefect.utilities.annotations import allow_failure
 
 from collector import RunContext, RunReport, chunks
 from flows import report
@@ -56,24 +56,21 @@ def collect_flow(portals_file: str, out: str, years: list[int] | None = None, po
                            batch_size=batch_size, run_id=flow_run_id())
     run = RunReport.start("collect", ctx)
     ensure_writer_limit()
-    # quote(): Prefect would otherwise walk the context and every candidate of each task's parameters,
-    # looking for futures that are never there (~1 ms per context, per task)
-    q = quote(ctx)
     # the dataset opens (imports, repair) while discovery waits on the network; a portal's first fetch
     # waits for it: fetching skips what the crawl state says was processed, which the repair may reset
-    opened = open_output.submit(q)
-    by_future = {discover.submit(q, p): p for p in ctx.portals}
+    opened = open_output.submit(ctx)
+    by_future = {discover.submit(ctx, p): p for p in ctx.portals}
     batches = []
     for fut in as_completed(list(by_future)):
         portal, prev = by_future[fut], opened
         for cands in chunks(report.discovered(run, portal, fut), ctx.batch_size):
-            prev = collect_batch.submit(q, portal, quote(cands), wait_for=[allow_failure(prev)])
+            prev = collect_batch.submit(ctx, portal, cands, wait_for=[allow_failure(prev)])
             batches.append((portal.id, len(cands), prev))
     report.opened(run, opened)
     report.written(run, batches)
     if compact and run.rows_written:
-        run.compacted(report.done(run, compact_dataset.submit(q),
+        run.compacted(report.done(run, compact_dataset.submit(ctx),
                                   "compaction failed: {error} (the data is complete; run it again later)"))
-    run.summarised(report.done(run, summarise_dataset.submit(q), "the dataset summary could not be computed: {error}"))
-    run.requests = report.done(run, finish.submit(q), "") or 0
+    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed: {error}"))
+    run.requests = report.done(run, finish.submit(ctx), "") or 0
     return report.publish(run)

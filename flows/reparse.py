@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow
-from prefect.utilities.annotations import quote
 
 from collector import RunContext, RunReport, chunks
 from flows import report
@@ -40,23 +39,22 @@ def reparse_flow(out: str, years: list[int] | None = None, portal_ids: list[str]
             writes already merge files tier by tier, so a partition never holds more than a few dozen).
     """
     ctx = RunContext.build(out, years=years or (), batch_size=batch_size, run_id=flow_run_id())
-    q = quote(ctx)  # not walked by Prefect for futures, as in the collect flow
-    migrated = migrate_dataset(q)
-    groups = plan(q, portal_ids)
+    migrated = migrate_dataset(ctx)
+    groups = plan(ctx, portal_ids)
     run = RunReport.start("reparse", ctx)
     if migrated:
         run.notes.append(f"{migrated} files of an older schema layout were rewritten in the current one")
     ensure_writer_limit()
-    report.opened(run, open_output.submit(q))
+    report.opened(run, open_output.submit(ctx))
     by_portal: dict[str, list[Any]] = {}
     for g in groups:
         by_portal.setdefault(g.portal_id or "-", []).append(g)
-    batches = [(pid, len(b), reparse_batch.submit(q, quote(b))) for pid, gs in by_portal.items()
+    batches = [(pid, len(b), reparse_batch.submit(ctx, b)) for pid, gs in by_portal.items()
                for b in chunks(gs, ctx.batch_size)]
     report.reparsed(run, batches)
     if compact and run.rows_written:
-        run.compacted(report.done(run, compact_dataset.submit(q),
+        run.compacted(report.done(run, compact_dataset.submit(ctx),
                                   "compaction failed: {error} (the data is complete; run it again later)"))
-    run.summarised(report.done(run, summarise_dataset.submit(q), "the dataset summary could not be computed: {error}"))
-    report.done(run, finish.submit(q), "")
+    run.summarised(report.done(run, summarise_dataset.submit(ctx), "the dataset summary could not be computed: {error}"))
+    report.done(run, finish.submit(ctx), "")
     return report.publish(run)
