@@ -14,7 +14,7 @@ a DOC attachment costs a LibreOffice start, which would swamp what is compared h
   Orchestration share = (flow wall - time covered by at least one library call) / flow wall.
   ``prefect_floor_seconds``: the same task graph (a discover task per portal, a collect-batch
   task per batch, the open / compact / summarise / finish tasks) with empty tasks, run right after
-  on the same API — what Prefect alone costs for a run of this shape (``prefect_floor_cpu_seconds``:
+  on the same API once it has finished recording the flow — what Prefect alone costs for a run of this shape (``prefect_floor_cpu_seconds``:
   its CPU in the client and in the API). ``summary_seconds``: the
   dataset summary (``OUT/summary.html``) every flow run ends with; the other two make none.
 * ``library`` — ``collector.collect`` called directly (the same fetch, parse and store,
