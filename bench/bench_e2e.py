@@ -184,17 +184,21 @@ def child_flow(portals_file: str, out: str) -> dict[str, Any]:
             "library_summed_seconds": round(sum(b - a for a, b in spans), 2), "task_calls": len(spans)}
 
 
-def _settle(pids: list[int], quiet: float = 0.02, step: float = 0.3, limit: float = 10.0) -> None:
-    """Wait until ``pids`` use (almost) no CPU: a backlog they still work through would be counted as the
-    next measurement's."""
+def _settle(pids: list[int], hold: float = 6.0, quiet: float = 0.02, step: float = 0.3, limit: float = 30.0) -> None:
+    """Wait until ``pids`` have used (almost) no CPU for ``hold`` seconds: a backlog they still work through
+    would be counted as the next measurement's. ``hold`` outlasts the embedded API's task-run recorder,
+    which writes its batch every 5 s."""
     import psutil
 
     end = time.monotonic() + limit
     before = sum(_cpu(p) for p in pids if psutil.pid_exists(p))
+    idle_since = time.monotonic()
     while time.monotonic() < end:
         time.sleep(step)
         now = sum(_cpu(p) for p in pids if psutil.pid_exists(p))
-        if now - before < quiet:
+        if now - before >= quiet:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= hold:
             return
         before = now
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,28 @@ def test_demo_runs_quietly(tmp_path: Path, tmp_path_factory: pytest.TempPathFact
     assert n == (expected,)
     # its speed is a benchmark's figure (bench/bench_e2e.py --demo), not a timed assertion: the 300 s
     # timeout above only catches a hang
+    _assert_run_recorded(prefect_home(tmp_path_factory) / "prefect.db")
+
+
+def _assert_run_recorded(db_path: Path) -> None:
+    """The embedded API recorded the whole run in the Prefect home's database, every task run in a final
+    state: its task-run recorder writes in batches, the last one as the API stops (cli_flows.EMBEDDED_API_ENV)."""
+    db = sqlite3.connect(db_path)
+    try:
+        (run_id, run_state), = db.execute(
+            "select fr.id, fr.state_type from flow_run fr join flow f on fr.flow_id = f.id "
+            "where f.name = 'xxgk-collect' order by fr.created desc limit 1").fetchall()
+        tasks = db.execute("select name, state_type from task_run where flow_run_id = ?", (run_id,)).fetchall()
+        n_states = db.execute("select count(*) from task_run_state s join task_run t on s.task_run_id = t.id "
+                              "where t.flow_run_id = ?", (run_id,)).fetchone()[0]
+    finally:
+        db.close()
+    assert run_state == "COMPLETED"
+    names = [name for name, _ in tasks]
+    for step in ("open-output", "discover-", "batch-", "summarise-dataset", "finish-run"):
+        assert any(name.startswith(step) for name in names), (step, names)
+    assert {state for _, state in tasks} <= {"COMPLETED", "FAILED"}, tasks  # none left pending or running
+    assert n_states >= 3 * len(tasks)  # pending, running and a final state each
 
 
 
